@@ -1,0 +1,23 @@
+# Settings for costream's own targets (tests, examples, benchmarks, fuzzers), never for
+# consumers of costream::costream.
+
+find_program(COSTREAM_CCACHE ccache)
+if(COSTREAM_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+    set(CMAKE_CXX_COMPILER_LAUNCHER ${COSTREAM_CCACHE})
+endif()
+
+add_library(costream_dev INTERFACE)
+target_link_libraries(costream_dev INTERFACE costream::costream)
+target_compile_options(costream_dev INTERFACE -Wall -Wextra -Werror)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    # g++ 12 reports a false -Wmismatched-new-delete on Asio coroutine frames (TOOLCHAIN.md).
+    target_compile_options(costream_dev INTERFACE -Wno-mismatched-new-delete)
+    if(COSTREAM_SANITIZE MATCHES "thread")
+        target_compile_options(costream_dev INTERFACE -Wno-tsan)
+    endif()
+endif()
+if(COSTREAM_SANITIZE)
+    target_compile_options(costream_dev INTERFACE -fsanitize=${COSTREAM_SANITIZE} -fno-omit-frame-pointer
+                                                  -fno-sanitize-recover=all)
+    target_link_options(costream_dev INTERFACE -fsanitize=${COSTREAM_SANITIZE})
+endif()
