@@ -186,10 +186,10 @@ inline std::size_t encode_utf8_into(const std::uint8_t* p, std::size_t n, std::u
             std::size_t cut = cap - o;
             while (cut > 0 && (p[i + cut] & 0xC0) == 0x80)
                 --cut;
-            std::memcpy(out + o, p + i, cut);
+            detail::copy_bytes(out + o, p + i, cut);
             return o + cut;
         }
-        std::memcpy(out + o, p + i, run);
+        detail::copy_bytes(out + o, p + i, run);
         o += run;
         i += run;
         if (i == n) break;
@@ -259,7 +259,7 @@ inline std::size_t encode_latin1_into(const std::uint8_t* p, std::size_t n, std:
     std::size_t o = 0, i = 0;
     while (i < n && o < cap) {
         std::size_t run = ascii_prefix(p + i, std::min(n - i, cap - o));
-        std::memcpy(out + o, p + i, run);
+        detail::copy_bytes(out + o, p + i, run);
         o += run;
         i += run;
         if (i == n || o == cap) break;
@@ -364,7 +364,7 @@ inline void decode_append(std::string& out, std::span<const std::uint8_t> bytes,
             return;
         }
         out.resize(old + valid + 3 * (n - valid));
-        std::memcpy(dst(), p, valid);
+        detail::copy_bytes(dst(), p, valid);
         std::size_t w = detail::utf8_sanitize(dst() + valid, p + valid, n - valid);
         out.resize(old + valid + w);
         return;

@@ -131,7 +131,7 @@ private:
                 for (std::size_t i = 0; i < nread && i < missing_; ++i) {
                     if ((data[i] & 0xC0) != 0x80) {
                         missing_ = 0;
-                        std::memcpy(held_ + buffered_, data, i);
+                        detail::copy_bytes(held_ + buffered_, data, i);
                         buffered_ = static_cast<std::uint8_t>(buffered_ + i);
                         data += i;
                         nread -= i;
@@ -140,7 +140,7 @@ private:
                 }
             }
             std::size_t found = std::min<std::size_t>(nread, missing_);
-            std::memcpy(held_ + buffered_, data, found);
+            detail::copy_bytes(held_ + buffered_, data, found);
             data += found;
             nread -= found;
             missing_ = static_cast<std::uint8_t>(missing_ - found);
@@ -199,7 +199,7 @@ private:
         }
         if (buffered_ > 0) {
             nread -= buffered_;
-            std::memcpy(held_, data + nread, buffered_);
+            detail::copy_bytes(held_, data + nread, buffered_);
         }
         if (nread > 0) emit(data, nread);
     }

@@ -89,6 +89,12 @@ inline std::size_t ascii_prefix(const std::uint8_t* p, std::size_t n) noexcept {
     return i;
 }
 
+/// memcpy that accepts n == 0 with null pointers (an empty span's data() may be null, and
+/// memcpy(nullptr, ..., 0) is undefined behaviour).
+inline void copy_bytes(void* dst, const void* src, std::size_t n) noexcept {
+    if (n != 0) std::memcpy(dst, src, n);
+}
+
 inline bool is_ascii(const std::uint8_t* p, std::size_t n) noexcept {
     return ascii_prefix(p, n) == n;
 }
@@ -205,7 +211,7 @@ inline std::size_t utf8_sanitize(std::uint8_t* out, const std::uint8_t* p, std::
     std::size_t i = 0;
     while (i < n) {
         std::size_t run = utf8_valid_prefix(p + i, n - i);
-        std::memcpy(o, p + i, run);
+        copy_bytes(o, p + i, run);
         o += run;
         i += run;
         if (i == n) break;
