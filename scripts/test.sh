@@ -13,4 +13,4 @@ jobs=${COSTREAM_JOBS:-2}
 bash scripts/install-deps.sh
 cmake --preset dev
 cmake --build --preset dev -j "$jobs"
-ctest --preset dev --output-on-failure -j "$jobs"
+ctest --preset dev --output-on-failure --no-tests=error -j "$jobs"
