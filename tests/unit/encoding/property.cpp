@@ -3,8 +3,11 @@
 #include <costream/encoding.hpp>
 #include <costream/string_decoder.hpp>
 
+#include "../../fuzz/encoding_reference.hpp"
+
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <span>
@@ -225,5 +228,32 @@ TEST_CASE("string_decoder fed random chunks equals the one-shot decode") {
             CHECK(joined == costream::decode(b, enc));
             CHECK(joined16 == costream::decode_u16(b, enc));
         }
+    }
+}
+
+TEST_CASE("optimized loops agree with the slow reference decoders on random input") {
+    prng rng(7);
+    const char digits[] = "0123456789abcdefABCDEF+/-_= \n!\xc5\xa1zZ";
+    for (int round = 0; round < 400; ++round) {
+        bytes b = rng.random_bytes(max_len_for(round));
+        CHECK(costream::decode_u16(b, encoding::utf8) ==
+              costream_reference::utf8_decode(b.data(), b.size()));
+        CHECK(costream::decode(b, encoding::base64) ==
+              costream_reference::base64_encode(b.data(), b.size(), false));
+        CHECK(costream::decode(b, encoding::base64url) ==
+              costream_reference::base64_encode(b.data(), b.size(), true));
+        // Text made mostly of digits, so hex and base64 decode long runs before junk.
+        std::string text(rng.below(max_len_for(round)), 'a');
+        for (auto& c : text)
+            c = rng.below(8) ? digits[rng.below(16)] : digits[rng.below(sizeof digits - 1)];
+        if (round % 2 == 0) text.erase(std::remove(text.begin(), text.end(), '='), text.end());
+        std::u16string units = costream::to_u16string(text);
+        CAPTURE(text);
+        CHECK(encode(std::string_view(text), encoding::hex) ==
+              costream_reference::hex_decode(units.data(), units.size()));
+        CHECK(encode(std::string_view(text), encoding::base64) ==
+              costream_reference::base64_decode(units.data(), units.size()));
+        CHECK(encode(std::u16string_view(units), encoding::base64url) ==
+              costream_reference::base64_decode(units.data(), units.size()));
     }
 }
