@@ -117,4 +117,20 @@ private:
     errc code_;
 };
 
+/// Thrown for Node's plain `Error` with a code (neither a TypeError nor a RangeError), e.g.
+/// `ERR_UNHANDLED_ERROR` from an 'error' event nobody listens to. `what()` reads as Node prints
+/// the error: `Error [ERR_UNHANDLED_ERROR]: Unhandled error. (42)`.
+class error : public std::runtime_error {
+public:
+    error(errc code, std::string_view message)
+        : std::runtime_error(detail::format_node_error("Error", code, message)), code_(code) {}
+    /// The Node code as an enumerator.
+    errc code() const noexcept { return code_; }
+    /// Node's `code` string.
+    std::string_view node_code() const noexcept { return costream::node_code(code_); }
+
+private:
+    errc code_;
+};
+
 } // namespace costream
