@@ -1053,10 +1053,11 @@ private:
 
     static std::string inspect_bytes(std::span<const std::uint8_t> bytes) {
         static constexpr char hexd[] = "0123456789abcdef";
-        std::string out = "<Buffer";
+        // node: Buffer.prototype[customInspectSymbol]: `<Buffer ${bytes joined by ' '}>`.
+        std::string out = "<Buffer ";
         const std::size_t shown = std::min(bytes.size(), inspect_max_bytes);
         for (std::size_t i = 0; i < shown; ++i) {
-            out += ' ';
+            if (i) out += ' ';
             out += hexd[bytes[i] >> 4];
             out += hexd[bytes[i] & 15];
         }
