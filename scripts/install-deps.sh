@@ -30,7 +30,7 @@ for arg in "$@"; do
         --ci) packages+=(clang-14 clang libclang-rt-14-dev python3-venv python3-pip gzip pigz) ;;
         --all) packages+=(clang-14 clang libclang-rt-14-dev python3-venv python3-pip gzip pigz
                           python3-matplotlib) ;;
-        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) echo "install-deps.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
     esac
 done
