@@ -1,9 +1,12 @@
 // A program outside costream that uses it as a consumer would: through costream::costream
 // from an install prefix (find_package) or from a source tree (add_subdirectory). It proves
-// the target carries the include path, C++20, Boost 1.81+, zlib and OpenSSL.
+// the target carries the include path, C++20, Boost 1.81+, zlib and OpenSSL, and that the
+// installed headers (buffer, events, the umbrella) compile with strict warnings.
 #include <costream.hpp>
+#include <costream/buffer.hpp>
 #include <costream/errc.hpp>
 #include <costream/error.hpp>
+#include <costream/events.hpp>
 
 #include <boost/system/error_code.hpp>
 #include <boost/version.hpp>
@@ -28,6 +31,13 @@ int main() {
     } catch (const costream::range_error& e) {
         if (e.code() != costream::errc::out_of_range) return 1;
     }
+    // Buffer and event_emitter, as a consumer uses them.
+    auto buf = costream::buffer::from("consumer");
+    if (buf.to_string("base64") != "Y29uc3VtZXI=") return 1;
+    costream::event_emitter emitter;
+    std::size_t got = 0;
+    emitter.on("data", [&](const costream::buffer& b) { got += b.size(); });
+    if (!emitter.emit("data", buf) || got != buf.size()) return 1;
     // zlib and OpenSSL come with costream::costream (the zlib and crypto modules need them).
     std::printf("costream %d.%d.%d consumer ok: %.*s, boost %d.%d, zlib %s, %s\n",
                 COSTREAM_VERSION_MAJOR, COSTREAM_VERSION_MINOR, COSTREAM_VERSION_PATCH,
