@@ -1,5 +1,6 @@
 // Conan test_package: a tiny consumer of the packaged headers.
 #include <costream.hpp>
+#include <costream/buffer.hpp>
 
 #include <boost/version.hpp>
 
@@ -7,8 +8,10 @@
 
 int main() {
     boost::system::error_code ec = costream::errc::stream_write_after_end;
-    std::printf("costream %d.%d.%d: %.*s (Boost %s)\n", COSTREAM_VERSION_MAJOR,
+    auto hex = costream::buffer::from("costream").to_string("hex");
+    std::printf("costream %d.%d.%d: %.*s, %s (Boost %s)\n", COSTREAM_VERSION_MAJOR,
                 COSTREAM_VERSION_MINOR, COSTREAM_VERSION_PATCH, int(costream::node_code(ec).size()),
-                costream::node_code(ec).data(), BOOST_LIB_VERSION);
-    return costream::node_code(ec) == "ERR_STREAM_WRITE_AFTER_END" ? 0 : 1;
+                costream::node_code(ec).data(), hex.c_str(), BOOST_LIB_VERSION);
+    bool ok = costream::node_code(ec) == "ERR_STREAM_WRITE_AFTER_END" && hex == "636f73747265616d";
+    return ok ? 0 : 1;
 }
