@@ -1,0 +1,1040 @@
+// costream: Node.js streams and event loop for C++20 on Boost.Asio.
+// stream/readable.hpp: basic_readable<Chunk>, Node's Readable (lib/internal/streams/readable.js)
+// with its whole state machine, and its coroutine surface (async_read, iterate).
+#pragma once
+
+#include <costream/buffer.hpp>
+#include <costream/config.hpp>
+#include <costream/encoding.hpp>
+#include <costream/errc.hpp>
+#include <costream/error.hpp>
+#include <costream/loop.hpp>
+#include <costream/promise.hpp>
+#include <costream/stream/detail/chunk_traits.hpp>
+#include <costream/stream/detail/ring.hpp>
+#include <costream/stream/detail/small_function.hpp>
+#include <costream/stream/detail/state.hpp>
+#include <costream/stream/stream_base.hpp>
+#include <costream/string_decoder.hpp>
+
+#include <boost/asio/async_result.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace costream::stream {
+
+/// Options of a readable stream (Node's `new Readable(options)`).
+struct readable_options {
+    /// Node's highWaterMark: bytes (byte streams) or objects (object mode). Default 16384 /
+    /// 16 (get_default_high_water_mark). A negative or fractional value, NaN or infinity
+    /// throws type_error ERR_INVALID_ARG_VALUE.
+    std::optional<double> high_water_mark{};
+    /// Node's objectMode: count chunks instead of bytes. Always on for non-buffer chunks.
+    bool object_mode = false;
+    /// Node's encoding: as set_encoding() at construction.
+    std::optional<costream::encoding> encoding{};
+    /// Node's defaultEncoding: the encoding of strings given to push() without one.
+    costream::encoding default_encoding = costream::encoding::utf8;
+    /// Node's emitClose.
+    bool emit_close = true;
+    /// Node's autoDestroy: destroy() after 'end'.
+    bool auto_destroy = true;
+};
+
+/// Node's Readable with chunks of type Chunk, for implementers: derive, override do_read()
+/// (Node's _read) and push() data; consumers read with 'data' listeners, 'readable' +
+/// read(), or co_await async_read()/iterate().
+///
+/// Node's state machine is ported function by function (each carries a `// node:` comment),
+/// so events come in Node's order and on Node's queues: 'data' (flowing mode), 'readable',
+/// 'pause'/'resume', 'end' (next tick after the last chunk was consumed), then 'close' (after
+/// auto_destroy) or 'error' then 'close' (destroy(err)).
+///
+/// Chunks: with Chunk = costream::buffer (the `readable` alias) the high_water_mark counts
+/// bytes unless object_mode is set, strings may be pushed with an encoding, and read(n)
+/// returns exactly n bytes (coalescing or slicing chunks, slices share memory). Any other
+/// Chunk type is always object mode. 'data' listeners take `const Chunk&`.
+///
+/// set_encoding(): 'data' listeners then take `const std::string&` (UTF-8 text decoded by a
+/// string_decoder) and read() returns buffers holding that UTF-8 text. Differences from
+/// Node: decoded text is counted in UTF-8 bytes, not UTF-16 code units, for readable_length
+/// and high_water_mark; read(n) of decoded text counts bytes too.
+///
+/// Lifetime: create it with make<T>() (see ptr); not thread-safe (loop-bound).
+///
+///     struct counter : costream::stream::readable {
+///         int i = 0;
+///         void do_read(std::size_t) override {
+///             if (++i <= 3) push(std::to_string(i)); else push(nullptr);
+///         }
+///     };
+///     auto r = costream::stream::make<counter>();
+///     r->on("data", [](const costream::buffer& b) { std::cout << b.to_string(); });
+template <class Chunk>
+class basic_readable : public virtual stream_base {
+public:
+    using chunk_type = Chunk;
+    /// Whether chunks are bytes (costream::buffer).
+    static constexpr bool byte_chunks = chunk_traits<Chunk>::bytes;
+
+    class async_iterator;
+
+    explicit basic_readable(const readable_options& opts = {})
+        : basic_readable(opts, "options.highWaterMark", false) {}
+
+    ~basic_readable() override = default;
+
+    // ---- producer side (for implementers) ----------------------------------------------
+
+    /// Node's push(chunk): adds a chunk to the buffer (or emits it at once in flowing mode).
+    /// Returns false once readable_length reaches high_water_mark, or after the end: stop
+    /// pushing until the next do_read(). A null chunk (chunk_traits::is_null) is push(null).
+    bool push(Chunk chunk) {
+        ptr<stream_base> keep(this);
+        if (chunk_traits<Chunk>::is_null(chunk)) return push_eof();
+        if (object_mode_bit()) return add_chunk_push_object(std::move(chunk));
+        if constexpr (byte_chunks) return add_chunk_push_bytes(std::move(chunk), false);
+        return false;
+    }
+    /// Node's push(null): the end of the data.
+    bool push(std::nullptr_t) {
+        ptr<stream_base> keep(this);
+        return push_eof();
+    }
+    /// Node's push(string, encoding) for byte streams: the string is encoded (utf8 when no
+    /// encoding is given and default_encoding says so), unless it is already in the
+    /// set_encoding() encoding, in which case it is kept as text.
+    bool push(std::string_view text, costream::encoding_arg enc = {}) requires byte_chunks {
+        ptr<stream_base> keep(this);
+        costream::encoding e = enc.resolve(default_encoding_, true);
+        if (encoding_ && *encoding_ == e) {
+            if (object_mode_bit()) return add_chunk_push_object(costream::buffer::from(text));
+            return add_chunk_push_bytes(costream::buffer::from(text), true);
+        }
+        if (object_mode_bit()) return add_chunk_push_object(costream::buffer::from(text, e));
+        return add_chunk_push_bytes(costream::buffer::from(text, e), false);
+    }
+    /// Same, for a string literal.
+    template <std::size_t N>
+    requires byte_chunks bool push(const char (&text)[N], costream::encoding_arg enc = {}) {
+        return push(std::string_view(text, N - 1), enc);
+    }
+
+    /// Node's unshift(chunk): puts a chunk back at the front of the buffer. After 'end' it
+    /// fails the stream with ERR_STREAM_UNSHIFT_AFTER_END_EVENT.
+    bool unshift(Chunk chunk) {
+        ptr<stream_base> keep(this);
+        if (chunk_traits<Chunk>::is_null(chunk)) return push_eof();
+        if constexpr (byte_chunks) {
+            if (!object_mode_bit() && chunk.size() == 0) return can_push_more();
+        }
+        return add_chunk_unshift_value(std::move(chunk));
+    }
+    /// Node's unshift(string, encoding) for byte streams.
+    bool unshift(std::string_view text, costream::encoding_arg enc = {}) requires byte_chunks {
+        ptr<stream_base> keep(this);
+        costream::encoding e = enc.resolve(default_encoding_, true);
+        costream::buffer b;
+        if (encoding_ && *encoding_ != e) {
+            // node: Buffer.from(chunk, encoding).toString(state.encoding)
+            b = costream::buffer::from(costream::buffer::from(text, e).to_string(*encoding_));
+        } else if (encoding_) {
+            b = costream::buffer::from(text);
+        } else {
+            b = costream::buffer::from(text, e);
+        }
+        if (!object_mode_bit() && b.size() == 0) return can_push_more();
+        return add_chunk_unshift_value(std::move(b));
+    }
+
+    // ---- consumer side ------------------------------------------------------------------
+
+    /// Node's read(): in paused mode, everything buffered (bytes, concatenated) or the next
+    /// object; in flowing mode, the next chunk. Empty when nothing is buffered.
+    std::optional<Chunk> read() {
+        ptr<stream_base> keep(this);
+        return read_impl(std::nullopt);
+    }
+    /// Node's read(n): exactly n bytes (byte mode) or nothing yet; at the end, what is left.
+    /// n above high_water_mark raises it to the next power of two (ERR_OUT_OF_RANGE above
+    /// 1 GiB). read(0) only triggers a refill. Object mode ignores n (except 0).
+    std::optional<Chunk> read(std::size_t n) {
+        ptr<stream_base> keep(this);
+        return read_impl(n);
+    }
+
+    /// Node's pause(): leaves flowing mode; emits 'pause' if it was flowing (or unset).
+    basic_readable& pause() {
+        ptr<stream_base> keep(this);
+        // node: readable.js Readable.prototype.pause
+        if ((rstate_.bits & (detail::k_has_flowing | detail::k_flowing)) != detail::k_has_flowing) {
+            rstate_.set(detail::k_has_flowing);
+            rstate_.clear(detail::k_flowing);
+            emit("pause");
+        }
+        rstate_.set(detail::k_has_paused | detail::k_paused);
+        return *this;
+    }
+
+    /// Node's resume(): enters flowing mode on the next tick ('resume' event, then 'data').
+    basic_readable& resume() {
+        ptr<stream_base> keep(this);
+        // node: readable.js Readable.prototype.resume
+        if (!rstate_.has(detail::k_flowing)) {
+            rstate_.set(detail::k_has_flowing);
+            if (!rstate_.has(detail::k_readable_listening))
+                rstate_.set(detail::k_flowing);
+            else
+                rstate_.clear(detail::k_flowing);
+            schedule_resume();
+        }
+        rstate_.set(detail::k_has_paused);
+        rstate_.clear(detail::k_paused);
+        return *this;
+    }
+
+    /// Node's isPaused().
+    bool is_paused() const noexcept {
+        return rstate_.has(detail::k_paused) ||
+               (rstate_.bits & (detail::k_has_flowing | detail::k_flowing)) ==
+                   detail::k_has_flowing;
+    }
+
+    /// Node's setEncoding(enc) for byte streams: 'data' then delivers `const std::string&`
+    /// (UTF-8), and what is already buffered is decoded now.
+    basic_readable& set_encoding(costream::encoding_arg enc) requires byte_chunks {
+        costream::encoding e = enc.resolve(costream::encoding::utf8, true);
+        // node: readable.js Readable.prototype.setEncoding
+        decoder_.emplace(e);
+        encoding_ = e;
+        rstate_.set(detail::k_decoder);
+        std::string content;
+        while (!buffer_.empty()) {
+            costream::buffer b = buffer_.pop_front();
+            decoder_->write_into(content, std::span<const std::uint8_t>(b.data(), b.size()));
+        }
+        length_ = content.size();
+        if (!content.empty()) buffer_.push_back(costream::buffer::adopt(std::move(content)));
+        return *this;
+    }
+
+    // ---- listeners with Node's Readable.prototype.on semantics -------------------------
+
+    /// Node's on(): adding 'data' starts flowing (unless paused explicitly), adding
+    /// 'readable' switches to paused mode and schedules a 'readable' event.
+    template <class F>
+    listener_id on(std::string_view ev, F&& f) {
+        listener_id id = event_emitter::on(ev, std::forward<F>(f));
+        after_add_listener(ev);
+        return id;
+    }
+    /// Same as on().
+    template <class F>
+    listener_id add_listener(std::string_view ev, F&& f) {
+        return on(ev, std::forward<F>(f));
+    }
+    /// Node's once() (goes through on(), as in Node).
+    template <class F>
+    listener_id once(std::string_view ev, F&& f) {
+        listener_id id = event_emitter::once(ev, std::forward<F>(f));
+        after_add_listener(ev);
+        return id;
+    }
+    /// Node's removeListener(): removing the last 'data' listener clears dataListening;
+    /// removing 'readable' re-evaluates flowing on the next tick.
+    bool off(std::string_view ev, listener_id id) {
+        bool r = event_emitter::off(ev, id);
+        after_remove_listener(ev);
+        return r;
+    }
+    /// Same as off().
+    bool remove_listener(std::string_view ev, listener_id id) { return off(ev, id); }
+    /// Node's removeAllListeners(ev).
+    void remove_all_listeners(std::string_view ev) {
+        event_emitter::remove_all_listeners(ev);
+        if (ev == "readable") schedule_update_readable_listening();
+        if (ev == "data") rstate_.clear(detail::k_data_listening);
+    }
+    /// Node's removeAllListeners().
+    void remove_all_listeners() {
+        event_emitter::remove_all_listeners();
+        rstate_.clear(detail::k_data_listening);
+        schedule_update_readable_listening();
+    }
+
+    // ---- coroutine surface --------------------------------------------------------------
+
+    /// The next chunk, or an empty optional at the end; fails with the stream's error.
+    /// Built like Node's async iterator ('readable' + read()), but without destroying the
+    /// stream when the caller stops early: use iterate() for Node's for-await semantics.
+    /// An Asio initiating function, signature void(error_code, std::optional<Chunk>); the
+    /// default token returns a costream::promise. Never completes inside the call; a chunk
+    /// that is already buffered resumes the caller as a microtask.
+    template <class CompletionToken = costream::use_promise_t>
+    auto async_read(CompletionToken&& token = {});
+
+    /// Node's `for await (const chunk of stream)`: an RAII iterator whose next() gives the
+    /// next chunk or an empty optional at the end. Leaving early (the iterator destroyed
+    /// before the end: break, return, exception) destroys the stream with AbortError, as
+    /// Node's iterator return() does; an error of the stream fails next().
+    ///
+    ///     auto it = r->iterate();
+    ///     while (auto chunk = co_await it.next()) use(*chunk);
+    async_iterator iterate();
+
+    // ---- state (Node's names) -----------------------------------------------------------
+
+    /// Node's readableLength: bytes (or objects) buffered.
+    std::size_t readable_length() const noexcept { return length_; }
+    /// Node's readableHighWaterMark.
+    std::size_t readable_high_water_mark() const noexcept { return hwm_; }
+    /// Node's readableObjectMode.
+    bool readable_object_mode() const noexcept { return object_mode_bit(); }
+    /// Node's readableFlowing: nullopt (no consumer yet), true, false.
+    std::optional<bool> readable_flowing() const noexcept {
+        if (!rstate_.has(detail::k_has_flowing)) return std::nullopt;
+        return rstate_.has(detail::k_flowing);
+    }
+    /// Node's readableEnded: 'end' was emitted.
+    bool readable_ended() const noexcept { return rstate_.has(detail::k_end_emitted); }
+    /// Node's readableAborted: destroyed or errored before 'end'.
+    bool readable_aborted() const noexcept {
+        return !rstate_.has(detail::k_side_disabled) &&
+               (rstate_.has(detail::k_destroyed) || rstate_.errored()) &&
+               !rstate_.has(detail::k_end_emitted);
+    }
+    /// Node's readableDidRead: 'data' was emitted at least once.
+    bool readable_did_read() const noexcept { return rstate_.has(detail::k_data_emitted); }
+    /// Node's readableEncoding (nullopt for null).
+    std::optional<costream::encoding> readable_encoding() const noexcept { return encoding_; }
+    /// Node's readable: true until destroyed, errored or ended.
+    bool is_readable() const noexcept {
+        return !rstate_.has(detail::k_side_disabled) && !rstate_.has(detail::k_destroyed) &&
+               !rstate_.has(detail::k_error_emitted) && !rstate_.has(detail::k_end_emitted);
+    }
+    /// The raw state bits (readable.js kState layout, see detail/state.hpp), for tests and
+    /// for stream utilities (pipe, finished) built on top.
+    std::uint32_t readable_state_bits() const noexcept { return rstate_.bits; }
+    /// Whether the end of the data was pushed (Node's _readableState.ended).
+    bool readable_ended_pushed() const noexcept { return rstate_.has(detail::k_ended); }
+
+protected:
+    /// Node's _read(size): produce data with push(), now or later; do_read is not called
+    /// again until push() was called. The default fails with ERR_METHOD_NOT_IMPLEMENTED.
+    virtual void do_read(std::size_t size) {
+        (void)size;
+        error_or_destroy(make_error_code(errc::method_not_implemented));
+    }
+
+    /// Used by duplex: readable side options with Node's duplex key rules.
+    basic_readable(const readable_options& opts, std::string_view hwm_name, bool disabled)
+        : default_encoding_(opts.default_encoding) {
+        rs_ = &rstate_;
+        rstate_.bits =
+            detail::k_emit_close | detail::k_auto_destroy | detail::k_constructed | detail::k_sync;
+        const bool om = opts.object_mode || !byte_chunks;
+        if (om) rstate_.set(detail::k_object_mode);
+        hwm_ = detail::get_high_water_mark(opts.high_water_mark, hwm_name, om);
+        if (!opts.emit_close) rstate_.clear(detail::k_emit_close);
+        if (!opts.auto_destroy) rstate_.clear(detail::k_auto_destroy);
+        if (disabled) rstate_.set(detail::k_side_disabled | detail::k_end_emitted);
+        if constexpr (byte_chunks) {
+            if (opts.encoding) {
+                decoder_.emplace(*opts.encoding);
+                encoding_ = opts.encoding;
+                rstate_.set(detail::k_decoder);
+            }
+        }
+    }
+
+    bool readable_side_open() const noexcept override {
+        return is_readable() && !rstate_.has(detail::k_end_emitted);
+    }
+
+    /// Used by transform: Node's `this._readableState.sync = false`.
+    void clear_readable_sync() noexcept { rstate_.clear(detail::k_sync); }
+
+    /// For duplex: whether 'end' must end the writable side (allowHalfOpen false).
+    virtual bool end_writable_after_end() const noexcept { return false; }
+    /// For duplex: node: duplex.js / readable.js endWritableNT.
+    virtual void end_writable_nt() {}
+
+    detail::side_state rstate_;
+
+private:
+    template <class>
+    friend class basic_readable_iter_access;
+    struct iter_state;
+
+    bool object_mode_bit() const noexcept { return rstate_.has(detail::k_object_mode); }
+
+    static std::size_t size_of(const Chunk& c) noexcept {
+        if constexpr (byte_chunks)
+            return c.size();
+        else
+            return 1;
+    }
+
+    bool push_eof() {
+        rstate_.clear(detail::k_reading);
+        on_eof_chunk();
+        return false;
+    }
+
+    // node: readable.js canPushMore
+    bool can_push_more() const noexcept {
+        return !rstate_.has(detail::k_ended) && (length_ < hwm_ || length_ == 0);
+    }
+
+    // node: readable.js readableAddChunkPushByteMode (from a Buffer, or a string already
+    // in the decoder's encoding when `text`)
+    bool add_chunk_push_bytes(costream::buffer chunk, bool text) requires byte_chunks {
+        if (chunk.size() == 0) {
+            rstate_.clear(detail::k_reading);
+            maybe_read_more();
+            return can_push_more();
+        }
+        if (rstate_.has(detail::k_ended)) {
+            error_or_destroy(make_error_code(errc::stream_push_after_eof));
+            return false;
+        }
+        if (rstate_.bits & (detail::k_destroyed | detail::k_errored)) return false;
+        rstate_.clear(detail::k_reading);
+        if (rstate_.has(detail::k_decoder) && !text) {
+            std::string s =
+                decoder_->write(std::span<const std::uint8_t>(chunk.data(), chunk.size()));
+            if (s.empty()) {
+                maybe_read_more();
+                return can_push_more();
+            }
+            add_text(std::move(s), false);
+            return can_push_more();
+        }
+        add_chunk(std::move(chunk), false);
+        return can_push_more();
+    }
+
+    // node: readable.js readableAddChunkPushObjectMode
+    bool add_chunk_push_object(Chunk chunk) {
+        if (rstate_.has(detail::k_ended)) {
+            error_or_destroy(make_error_code(errc::stream_push_after_eof));
+            return false;
+        }
+        if (rstate_.bits & (detail::k_destroyed | detail::k_errored)) return false;
+        rstate_.clear(detail::k_reading);
+        if constexpr (byte_chunks) {
+            if (rstate_.has(detail::k_decoder)) {
+                add_text(decoder_->write(std::span<const std::uint8_t>(chunk.data(), chunk.size())),
+                         false);
+                return can_push_more();
+            }
+        }
+        add_chunk(std::move(chunk), false);
+        return can_push_more();
+    }
+
+    // node: readable.js readableAddChunkUnshiftValue
+    bool add_chunk_unshift_value(Chunk chunk) {
+        if (rstate_.has(detail::k_end_emitted))
+            error_or_destroy(make_error_code(errc::stream_unshift_after_end_event));
+        else if (rstate_.bits & (detail::k_destroyed | detail::k_errored))
+            return false;
+        else
+            add_chunk(std::move(chunk), true);
+        return can_push_more();
+    }
+
+    bool direct_emit_ok() const noexcept {
+        return (rstate_.bits & (detail::k_flowing | detail::k_sync | detail::k_data_listening)) ==
+                   (detail::k_flowing | detail::k_data_listening) &&
+               length_ == 0;
+    }
+
+    // node: readable.js addChunk
+    void add_chunk(Chunk&& chunk, bool add_to_front) {
+        if (direct_emit_ok()) {
+            clear_await_drain();
+            rstate_.set(detail::k_data_emitted);
+            emit_data(chunk);
+        } else {
+            length_ += object_mode_bit() ? 1 : size_of(chunk);
+            if (add_to_front)
+                buffer_.push_front(std::move(chunk));
+            else
+                buffer_.push_back(std::move(chunk));
+            if (rstate_.has(detail::k_need_readable)) emit_readable();
+        }
+        maybe_read_more();
+    }
+
+    // addChunk for decoded text (byte streams with a decoder): emitted as the string itself
+    // when flowing, else stored as a buffer of UTF-8 text.
+    void add_text(std::string&& s, bool add_to_front) requires byte_chunks {
+        if (direct_emit_ok()) {
+            clear_await_drain();
+            rstate_.set(detail::k_data_emitted);
+            emit("data", s);
+        } else {
+            length_ += object_mode_bit() ? 1 : s.size();
+            costream::buffer b = costream::buffer::adopt(std::move(s));
+            if (add_to_front)
+                buffer_.push_front(std::move(b));
+            else
+                buffer_.push_back(std::move(b));
+            if (rstate_.has(detail::k_need_readable)) emit_readable();
+        }
+        maybe_read_more();
+    }
+
+    void emit_data(Chunk& c) {
+        if constexpr (byte_chunks) {
+            if (rstate_.has(detail::k_decoder)) {
+                std::string s(reinterpret_cast<const char*>(c.data()), c.size());
+                emit("data", s);
+                return;
+            }
+        }
+        emit("data", c);
+    }
+
+    // Pipes (the next layer) keep their awaitDrain bookkeeping here.
+    void clear_await_drain() noexcept {}
+
+    // node: readable.js computeNewHighWaterMark
+    static std::size_t compute_new_high_water_mark(std::size_t n) {
+        constexpr std::size_t max_hwm = 0x40000000;
+        if (n > max_hwm)
+            throw range_error(errc::out_of_range,
+                              "The value of \"size\" is out of range. It must be <= 1GiB. "
+                              "Received " +
+                                  std::to_string(n));
+        --n;
+        n |= n >> 1;
+        n |= n >> 2;
+        n |= n >> 4;
+        n |= n >> 8;
+        n |= n >> 16;
+        ++n;
+        return n;
+    }
+
+    // node: readable.js howMuchToRead (nullopt is read()'s NaN)
+    std::size_t how_much_to_read(std::optional<std::size_t> n) const noexcept {
+        if ((n && *n == 0) || (length_ == 0 && rstate_.has(detail::k_ended))) return 0;
+        if (object_mode_bit()) return 1;
+        if (!n) {
+            if (rstate_.has(detail::k_flowing) && length_) return size_of(buffer_.front());
+            return length_;
+        }
+        if (*n <= length_) return *n;
+        return rstate_.has(detail::k_ended) ? length_ : 0;
+    }
+
+    // node: readable.js Readable.prototype.read
+    std::optional<Chunk> read_impl(std::optional<std::size_t> n) {
+        const std::optional<std::size_t> n_orig = n;
+        if (n && *n > hwm_) hwm_ = compute_new_high_water_mark(*n);
+        if (!n || *n != 0) rstate_.clear(detail::k_emitted_readable);
+
+        if (n && *n == 0 && rstate_.has(detail::k_need_readable) &&
+            ((hwm_ != 0 ? length_ >= hwm_ : length_ > 0) || rstate_.has(detail::k_ended))) {
+            if (length_ == 0 && rstate_.has(detail::k_ended))
+                end_readable();
+            else
+                emit_readable();
+            return std::nullopt;
+        }
+
+        std::size_t m = how_much_to_read(n);
+
+        if (m == 0 && rstate_.has(detail::k_ended)) {
+            if (length_ == 0) end_readable();
+            return std::nullopt;
+        }
+
+        bool must_read = rstate_.has(detail::k_need_readable);
+        if (length_ == 0 || length_ - m < hwm_) must_read = true;
+
+        if ((rstate_.bits & (detail::k_reading | detail::k_ended | detail::k_destroyed |
+                             detail::k_errored | detail::k_constructed)) != detail::k_constructed) {
+            must_read = false;
+        } else if (must_read) {
+            rstate_.set(detail::k_reading | detail::k_sync);
+            if (length_ == 0) rstate_.set(detail::k_need_readable);
+            do_read(hwm_);
+            rstate_.clear(detail::k_sync);
+            if (!rstate_.has(detail::k_reading)) m = how_much_to_read(n_orig);
+        }
+
+        std::optional<Chunk> ret;
+        if (m > 0) ret = from_list(m);
+
+        if (!ret) {
+            if (length_ <= hwm_) rstate_.set(detail::k_need_readable);
+            m = 0;
+        } else {
+            length_ -= m;
+            clear_await_drain();
+        }
+
+        if (length_ == 0) {
+            if (!rstate_.has(detail::k_ended)) rstate_.set(detail::k_need_readable);
+            if ((!n_orig || *n_orig != m) && rstate_.has(detail::k_ended)) end_readable();
+        }
+
+        if (ret && !(rstate_.bits & (detail::k_error_emitted | detail::k_close_emitted))) {
+            rstate_.set(detail::k_data_emitted);
+            emit_data(*ret);
+        }
+        return ret;
+    }
+
+    // node: readable.js fromList (n > 0 and n <= length, or n == length)
+    std::optional<Chunk> from_list(std::size_t n) {
+        if (length_ == 0) return std::nullopt;
+        if (object_mode_bit()) return buffer_.pop_front();
+        if constexpr (byte_chunks) {
+            if (n >= length_) {
+                if (buffer_.size() == 1) return buffer_.pop_front();
+                costream::buffer ret = costream::buffer::alloc_unsafe(length_);
+                std::size_t at = 0;
+                while (!buffer_.empty()) {
+                    costream::buffer b = buffer_.pop_front();
+                    if (b.size()) std::memcpy(ret.data() + at, b.data(), b.size());
+                    at += b.size();
+                }
+                return ret;
+            }
+            costream::buffer& first = buffer_.front();
+            if (n < first.size()) {
+                costream::buffer ret = first.subarray(0, n);
+                first = first.subarray(n);
+                return ret;
+            }
+            if (n == first.size()) return buffer_.pop_front();
+            // node: the copy across several chunks
+            costream::buffer ret = costream::buffer::alloc_unsafe(n);
+            std::size_t at = 0;
+            while (at < n) {
+                costream::buffer& b = buffer_.front();
+                std::size_t take = std::min(b.size(), n - at);
+                std::memcpy(ret.data() + at, b.data(), take);
+                at += take;
+                if (take == b.size())
+                    buffer_.drop_front();
+                else
+                    b = b.subarray(take);
+            }
+            return ret;
+        } else {
+            return buffer_.pop_front();
+        }
+    }
+
+    // node: readable.js onEofChunk
+    void on_eof_chunk() {
+        if (rstate_.has(detail::k_ended)) return;
+        if constexpr (byte_chunks) {
+            if (rstate_.has(detail::k_decoder)) {
+                std::string s = decoder_->end();
+                if (!s.empty()) {
+                    length_ += object_mode_bit() ? 1 : s.size();
+                    buffer_.push_back(costream::buffer::adopt(std::move(s)));
+                }
+            }
+        }
+        rstate_.set(detail::k_ended);
+        if (rstate_.has(detail::k_sync)) {
+            emit_readable();
+        } else {
+            rstate_.clear(detail::k_need_readable);
+            rstate_.set(detail::k_emitted_readable);
+            emit_readable_();
+        }
+    }
+
+    // node: readable.js emitReadable
+    void emit_readable() {
+        rstate_.clear(detail::k_need_readable);
+        if (!rstate_.has(detail::k_emitted_readable)) {
+            rstate_.set(detail::k_emitted_readable);
+            next_tick([s = ptr<basic_readable>(this)] { s->emit_readable_(); });
+        }
+    }
+
+    // node: readable.js emitReadable_
+    void emit_readable_() {
+        if (!(rstate_.bits & (detail::k_destroyed | detail::k_errored)) &&
+            (length_ || rstate_.has(detail::k_ended))) {
+            emit("readable");
+            rstate_.clear(detail::k_emitted_readable);
+        }
+        if (!(rstate_.bits & (detail::k_flowing | detail::k_ended)) && length_ <= hwm_)
+            rstate_.set(detail::k_need_readable);
+        flow();
+    }
+
+    // node: readable.js maybeReadMore
+    void maybe_read_more() {
+        if ((rstate_.bits & (detail::k_reading_more | detail::k_constructed)) ==
+            detail::k_constructed) {
+            rstate_.set(detail::k_reading_more);
+            next_tick([s = ptr<basic_readable>(this)] { s->maybe_read_more_(); });
+        }
+    }
+
+    // node: readable.js maybeReadMore_
+    void maybe_read_more_() {
+        while (!(rstate_.bits & (detail::k_reading | detail::k_ended)) &&
+               (length_ < hwm_ || (rstate_.has(detail::k_flowing) && length_ == 0))) {
+            const std::size_t len = length_;
+            read_impl(0);
+            if (len == length_) break;
+        }
+        rstate_.clear(detail::k_reading_more);
+    }
+
+    void after_add_listener(std::string_view ev) {
+        // node: readable.js Readable.prototype.on
+        if (ev == "data") {
+            rstate_.set(detail::k_data_listening);
+            if (listener_count("readable") > 0) rstate_.set(detail::k_readable_listening);
+            if ((rstate_.bits & (detail::k_has_flowing | detail::k_flowing)) !=
+                detail::k_has_flowing)
+                resume();
+        } else if (ev == "readable") {
+            if (!(rstate_.bits & (detail::k_end_emitted | detail::k_readable_listening))) {
+                rstate_.set(detail::k_readable_listening | detail::k_need_readable |
+                            detail::k_has_flowing);
+                rstate_.clear(detail::k_flowing | detail::k_emitted_readable);
+                if (length_) {
+                    emit_readable();
+                } else if (!rstate_.has(detail::k_reading)) {
+                    // node: nReadingNextTick
+                    next_tick([s = ptr<basic_readable>(this)] { s->read_impl(0); });
+                }
+            }
+        }
+    }
+
+    void after_remove_listener(std::string_view ev) {
+        // node: readable.js Readable.prototype.removeListener
+        if (ev == "readable")
+            schedule_update_readable_listening();
+        else if (ev == "data" && listener_count("data") == 0)
+            rstate_.clear(detail::k_data_listening);
+    }
+
+    void schedule_update_readable_listening() {
+        next_tick([s = ptr<basic_readable>(this)] { s->update_readable_listening(); });
+    }
+
+    // node: readable.js updateReadableListening
+    void update_readable_listening() {
+        if (listener_count("readable") > 0)
+            rstate_.set(detail::k_readable_listening);
+        else
+            rstate_.clear(detail::k_readable_listening);
+        if ((rstate_.bits &
+             (detail::k_has_paused | detail::k_paused | detail::k_resume_scheduled)) ==
+            (detail::k_has_paused | detail::k_resume_scheduled)) {
+            rstate_.set(detail::k_has_flowing | detail::k_flowing);
+        } else if (rstate_.has(detail::k_data_listening)) {
+            resume();
+        } else if (!rstate_.has(detail::k_readable_listening)) {
+            rstate_.clear(detail::k_has_flowing | detail::k_flowing);
+        }
+    }
+
+    // node: readable.js resume
+    void schedule_resume() {
+        if (!rstate_.has(detail::k_resume_scheduled)) {
+            rstate_.set(detail::k_resume_scheduled);
+            next_tick([s = ptr<basic_readable>(this)] { s->resume_(); });
+        }
+    }
+
+    // node: readable.js resume_
+    void resume_() {
+        if (!rstate_.has(detail::k_reading)) read_impl(0);
+        rstate_.clear(detail::k_resume_scheduled);
+        emit("resume");
+        flow();
+        if ((rstate_.bits & (detail::k_flowing | detail::k_reading)) == detail::k_flowing)
+            read_impl(0);
+    }
+
+    // node: readable.js flow
+    void flow() {
+        while (rstate_.has(detail::k_flowing) && read_impl(std::nullopt).has_value()) {
+        }
+    }
+
+    // node: readable.js endReadable
+    void end_readable() {
+        if (!rstate_.has(detail::k_end_emitted)) {
+            rstate_.set(detail::k_ended);
+            next_tick([s = ptr<basic_readable>(this)] { s->end_readable_nt(); });
+        }
+    }
+
+    // node: readable.js endReadableNT
+    void end_readable_nt() {
+        if (!rstate_.errored() && !rstate_.has(detail::k_close_emitted) &&
+            !rstate_.has(detail::k_end_emitted) && length_ == 0) {
+            rstate_.set(detail::k_end_emitted);
+            emit("end");
+            if (end_writable_after_end()) {
+                next_tick([s = ptr<basic_readable>(this)] { s->end_writable_nt(); });
+            } else if (rstate_.has(detail::k_auto_destroy)) {
+                // A duplex destroys itself only once its writable side is finished too.
+                const bool auto_destroy =
+                    !ws_ || (ws_->has(detail::k_auto_destroy) &&
+                             (ws_->has(detail::k_finished) || ws_->has(detail::k_side_disabled)));
+                if (auto_destroy) destroy();
+            }
+        }
+    }
+
+    detail::ring<Chunk> buffer_;
+    std::size_t length_ = 0;
+    std::size_t hwm_ = 0;
+    std::optional<costream::string_decoder> decoder_;
+    std::optional<costream::encoding> encoding_;
+    costream::encoding default_encoding_ = costream::encoding::utf8;
+    std::shared_ptr<iter_state> reader_; // async_read()'s iterator state
+};
+
+// ---- async iteration (node: readable.js createAsyncIterator) ---------------------------
+
+/// Shared state of one iteration: Node's `callback` and `error` variables of
+/// createAsyncIterator, plus the listener registrations (the stream's listeners keep it).
+template <class Chunk>
+struct basic_readable<Chunk>::iter_state {
+    enum class status { pending, done, failed }; // error: undefined / null / an error
+    basic_readable* stream = nullptr;
+    status st = status::pending;
+    boost::system::error_code error;
+    detail::small_function<void()> callback; // resumes a pending next()
+    bool eos_called = false;
+    bool will_emit_close = false;
+    bool readable_finished = false;
+    listener_id on_readable, on_end, on_error, on_close;
+
+    void wake() {
+        if (callback) {
+            auto cb = std::move(callback);
+            callback.reset();
+            cb();
+        }
+    }
+
+    // node: end-of-stream.js callback, wrapped in once()
+    void eos_done(const boost::system::error_code& ec) {
+        if (eos_called) return;
+        eos_called = true;
+        if (ec) {
+            if (st != status::failed) error = ec; // aggregateTwoErrors keeps the first
+            st = status::failed;
+        } else if (st != status::failed) {
+            st = status::done;
+        }
+        wake();
+    }
+};
+
+template <class Chunk>
+class basic_readable_iter_access {
+public:
+    using R = basic_readable<Chunk>;
+    using state = typename R::iter_state;
+
+    // node: createAsyncIterator's setup: stream.on('readable', next) and
+    // eos(stream, {writable: false}, ...).
+    static std::shared_ptr<state> start(R* r) {
+        auto st = std::make_shared<state>();
+        st->stream = r;
+        state* raw = st.get();
+        st->on_readable = r->on("readable", [st] { st->wake(); });
+        // node: end-of-stream.js for a readable-only view of the stream
+        const auto& rs = r->rstate_;
+        st->will_emit_close = rs.has(detail::k_auto_destroy) && rs.has(detail::k_emit_close) &&
+                              !rs.has(detail::k_closed) && r->ws_ == nullptr;
+        st->readable_finished =
+            rs.has(detail::k_end_emitted) || (rs.has(detail::k_ended) && r->length_ == 0);
+        st->on_end = r->event_emitter::on("end", [raw] {
+            raw->readable_finished = true;
+            if (raw->stream->destroyed()) raw->will_emit_close = false;
+            if (raw->will_emit_close) return;
+            raw->eos_done({});
+        });
+        st->on_error = r->event_emitter::on(
+            "error", [raw](const boost::system::error_code& ec) { raw->eos_done(ec); });
+        st->on_close = r->event_emitter::on("close", [raw] { on_close(raw); });
+        if (rs.has(detail::k_closed)) {
+            r->next_tick([st, s = ptr<R>(r)] { on_close(st.get()); });
+        } else if (rs.has(detail::k_error_emitted)) {
+            if (!st->will_emit_close) r->next_tick([st, s = ptr<R>(r)] { on_close(st.get()); });
+        } else if ((!st->will_emit_close || r->is_readable()) &&
+                   (st->readable_finished || !r->is_readable())) {
+            r->next_tick([st, s = ptr<R>(r)] { on_close(st.get()); });
+        }
+        return st;
+    }
+
+    // node: end-of-stream.js onclose
+    static void on_close(state* st) {
+        R* r = st->stream;
+        const auto& rs = r->rstate_;
+        if (rs.errored()) return st->eos_done(rs.errored_value);
+        if (!st->readable_finished) {
+            if (!(rs.has(detail::k_end_emitted) || (rs.has(detail::k_ended) && r->length_ == 0)))
+                return st->eos_done(make_error_code(errc::stream_premature_close));
+        }
+        st->eos_done({});
+    }
+
+    static void cleanup(state* st) {
+        R* r = st->stream;
+        r->off("readable", st->on_readable);
+        r->event_emitter::off("end", st->on_end);
+        r->event_emitter::off("error", st->on_error);
+        r->event_emitter::off("close", st->on_close);
+        st->eos_called = true; // node: cleanup() makes the eos callback a nop
+    }
+
+    // node: createAsyncIterator's finally block.
+    static void finish(state* st, bool destroy_on_return) {
+        R* r = st->stream;
+        using status = typename state::status;
+        if ((st->st == status::failed || destroy_on_return) &&
+            (st->st == status::pending || r->rstate_.has(detail::k_auto_destroy))) {
+            r->destroyer({});
+        } else {
+            cleanup(st);
+        }
+    }
+
+    // One turn of createAsyncIterator's `while (true)` loop. `first` is true inside the
+    // initiating call, where completion must be deferred to a microtask.
+    template <class Handler>
+    static void step(std::shared_ptr<state> st, Handler&& handler, bool first,
+                     std::shared_ptr<bool> finished) {
+        R* r = st->stream;
+        ptr<R> keep(r);
+        using status = typename state::status;
+        std::optional<Chunk> chunk;
+        if (!r->destroyed()) chunk = r->read();
+        if (chunk) {
+            complete(r, std::forward<Handler>(handler), {}, std::move(chunk), first);
+        } else if (st->st == status::failed) {
+            if (finished && !*finished) {
+                *finished = true;
+                finish(st.get(), true);
+            }
+            complete(r, std::forward<Handler>(handler), st->error, std::nullopt, first);
+        } else if (st->st == status::done) {
+            if (finished && !*finished) {
+                *finished = true;
+                finish(st.get(), true);
+            }
+            complete(r, std::forward<Handler>(handler), {}, std::nullopt, first);
+        } else {
+            // node: await new Promise(next): resumed as a microtask by 'readable' or eos.
+            st->callback = [st, keep, finished, h = std::move(handler)]() mutable {
+                keep->get_loop().queue_microtask([st, finished, h = std::move(h)]() mutable {
+                    step(st, std::move(h), false, finished);
+                });
+            };
+        }
+    }
+
+    template <class Handler>
+    static void complete(R* r, Handler&& h, boost::system::error_code ec,
+                         std::optional<Chunk> chunk, bool deferred) {
+        if (deferred) {
+            r->get_loop().queue_microtask(
+                [h = std::forward<Handler>(h), ec, c = std::move(chunk)]() mutable {
+                    std::move(h)(ec, std::move(c));
+                });
+        } else {
+            std::forward<Handler>(h)(ec, std::move(chunk));
+        }
+    }
+};
+
+/// Node's async iterator over a readable (`stream[Symbol.asyncIterator]()`), as an RAII
+/// object: see basic_readable::iterate(). Move-only.
+template <class Chunk>
+class basic_readable<Chunk>::async_iterator {
+public:
+    async_iterator(async_iterator&& o) noexcept = default;
+    async_iterator& operator=(async_iterator&&) = delete;
+
+    /// Leaving before the end destroys the stream (AbortError unless it had finished), as
+    /// Node's iterator return() does.
+    ~async_iterator() {
+        if (!st_ || !stream_) return;
+        st_->callback.reset(); // a pending next() is abandoned with its caller
+        if (!*finished_box_) {
+            *finished_box_ = true;
+            basic_readable_iter_access<Chunk>::finish(st_.get(), true);
+        }
+    }
+
+    /// The next chunk, or an empty optional at the end; fails with the stream's error.
+    /// Signature void(error_code, std::optional<Chunk>); default token: costream::promise.
+    template <class CompletionToken = costream::use_promise_t>
+    auto next(CompletionToken&& token = {}) {
+        return boost::asio::async_initiate<CompletionToken,
+                                           void(boost::system::error_code, std::optional<Chunk>)>(
+            [](auto handler, std::shared_ptr<iter_state> st, std::shared_ptr<bool> fin) {
+                basic_readable_iter_access<Chunk>::step(std::move(st), std::move(handler), true,
+                                                        fin);
+            },
+            token, st_, finished_box_);
+    }
+
+    /// The stream being iterated.
+    basic_readable& stream() const noexcept { return *stream_; }
+
+private:
+    friend class basic_readable;
+    explicit async_iterator(basic_readable* r)
+        : stream_(r), st_(basic_readable_iter_access<Chunk>::start(r)),
+          finished_box_(std::make_shared<bool>(false)) {}
+
+    ptr<basic_readable> stream_;
+    std::shared_ptr<iter_state> st_;
+    std::shared_ptr<bool> finished_box_; // shared with pending next() operations
+};
+
+template <class Chunk>
+typename basic_readable<Chunk>::async_iterator basic_readable<Chunk>::iterate() {
+    return async_iterator(this);
+}
+
+template <class Chunk>
+template <class CompletionToken>
+auto basic_readable<Chunk>::async_read(CompletionToken&& token) {
+    if (!reader_) reader_ = basic_readable_iter_access<Chunk>::start(this);
+    return boost::asio::async_initiate<CompletionToken,
+                                       void(boost::system::error_code, std::optional<Chunk>)>(
+        [](auto handler, std::shared_ptr<iter_state> st) {
+            basic_readable_iter_access<Chunk>::step(std::move(st), std::move(handler), true,
+                                                    nullptr);
+        },
+        token, reader_);
+}
+
+/// A readable stream of costream::buffer chunks (Node's Readable).
+using readable = basic_readable<costream::buffer>;
+
+} // namespace costream::stream

@@ -1,0 +1,89 @@
+// Helpers for the stream oracle ports: streams whose hooks are lambdas (Node's
+// `new Readable({ read() {...} })` shorthand) and an error category for user errors with
+// their own messages (Node's `new Error('E1')`).
+#pragma once
+
+#include <costream/stream.hpp>
+
+#include <boost/system/error_code.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace stream_test {
+
+namespace cs = costream::stream;
+using boost::system::error_code;
+
+/// A category whose values name messages registered by user_error(): the Asio way of
+/// carrying an application's own error text.
+class user_category : public boost::system::error_category {
+public:
+    const char* name() const noexcept override { return "user"; }
+    std::string message(int ev) const override {
+        auto& m = messages();
+        return ev > 0 && static_cast<std::size_t>(ev) <= m.size() ? m[ev - 1] : "unknown";
+    }
+    static std::vector<std::string>& messages() {
+        static std::vector<std::string> m;
+        return m;
+    }
+};
+inline const user_category& user_cat() {
+    static user_category c;
+    return c;
+}
+/// Node's `new Error(message)` as an error_code.
+inline error_code user_error(const std::string& message) {
+    auto& m = user_category::messages();
+    for (std::size_t i = 0; i < m.size(); ++i)
+        if (m[i] == message) return {static_cast<int>(i + 1), user_cat()};
+    m.push_back(message);
+    return {static_cast<int>(m.size()), user_cat()};
+}
+/// How Node prints `${e.message}` for our errors: the user's text, or Node's message for
+/// AbortError; costream codes print their Node code.
+inline std::string message(const error_code& ec) {
+    if (!ec) return "null";
+    if (ec == costream::errc::abort_err) return "The operation was aborted";
+    return ec.message();
+}
+/// `${e.name}: ${e.message}`.
+inline std::string name_message(const error_code& ec) {
+    if (ec == costream::errc::abort_err) return "AbortError: The operation was aborted";
+    return "Error: " + message(ec);
+}
+
+inline const char* b(bool v) {
+    return v ? "true" : "false";
+}
+inline std::string flowing(std::optional<bool> f) {
+    return f ? (*f ? "true" : "false") : "null";
+}
+
+/// Node's `new Readable({ read, destroy, ...options })`.
+template <class Chunk = costream::buffer>
+struct fn_readable : cs::basic_readable<Chunk> {
+    using base = cs::basic_readable<Chunk>;
+    std::function<void(fn_readable&, std::size_t)> read_fn;
+    std::function<void(fn_readable&, const error_code&, cs::stream_base::destroy_callback)>
+        destroy_fn;
+
+    explicit fn_readable(cs::readable_options o = {}, decltype(read_fn) r = {},
+                         decltype(destroy_fn) d = {})
+        : base(o), read_fn(std::move(r)), destroy_fn(std::move(d)) {}
+
+protected:
+    void do_read(std::size_t n) override {
+        if (read_fn) read_fn(*this, n);
+    }
+    void do_destroy(const error_code& ec, cs::stream_base::destroy_callback cb) override {
+        if (destroy_fn)
+            destroy_fn(*this, ec, std::move(cb));
+        else
+            cb(ec);
+    }
+};
+
+} // namespace stream_test
