@@ -284,6 +284,35 @@ std::size_t encode_digits_into(const CharT* s, std::size_t n, encoding enc, std:
     return enc == encoding::hex ? hex_decode(out, cap, s, n) : base64_decode(out, cap, s, n);
 }
 
+/// hex/base64 digits from UTF-8 text. The byte loops run on the text as it is; only if they
+/// meet a non-ASCII byte (whose UTF-16 unit Node would read by its low byte) does the rest of
+/// the text go through its UTF-16 units. All bytes before that point are ASCII, so byte and
+/// unit offsets agree there.
+inline std::size_t encode_digits_utf8_into(const std::uint8_t* p, std::size_t n, encoding enc,
+                                           std::uint8_t* out, std::size_t cap) noexcept {
+    std::size_t written, resume;
+    if (enc == encoding::hex) {
+        written = hex_decode(out, cap, p, n);
+        const bool stopped_early = written < std::min(n / 2, cap);
+        if (!stopped_early || (p[2 * written] < 0x80 && p[2 * written + 1] < 0x80)) return written;
+        resume = 2 * written;
+    } else {
+        base64_progress r = base64_decode_core<std::uint8_t, true>(out, cap, p, n);
+        if (!r.stopped_at_non_ascii) return r.written;
+        written = r.written;
+        resume = r.resume;
+    }
+    std::u16string units;
+    try {
+        units.resize(n - resume);
+    } catch (...) {
+        return written; // out of memory: the ASCII part is decoded, the rest is not
+    }
+    units.resize(utf8_to_utf16(units.data(), p + resume, n - resume));
+    return written +
+           encode_digits_into(units.data(), units.size(), enc, out + written, cap - written);
+}
+
 } // namespace detail
 
 /// Encodes `text` into `out` as Node's buf.write(string, offset, length, enc) does: writes at
@@ -306,15 +335,7 @@ inline std::size_t encode_into(std::string_view text, encoding enc,
     case encoding::hex:
     case encoding::base64:
     case encoding::base64url:
-        if (detail::is_ascii(p, n))
-            return detail::encode_digits_into(p, n, enc, out.data(), out.size());
-        try {
-            std::u16string units = to_u16string(text);
-            return detail::encode_digits_into(units.data(), units.size(), enc, out.data(),
-                                              out.size());
-        } catch (...) {
-            return 0; // out of memory converting non-ASCII digits: nothing written
-        }
+        return detail::encode_digits_utf8_into(p, n, enc, out.data(), out.size());
     }
     return 0;
 }

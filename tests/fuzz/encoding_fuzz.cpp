@@ -124,6 +124,54 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
               costream_reference::hex_decode(units.data(), units.size()),
           "hex decode of UTF-16 differs from the reference");
 
+    // Text made mostly of digits (mapped from the input), so that hex and base64 decoding
+    // run long clean stretches through the block loops before meeting junk, '=' or a
+    // non-ASCII character.
+    {
+        static const char alphabet[] =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        static const char* const rare[] = {"=",        " ",        "\n", "-",    "_",
+                                           "\xc5\xa1", "\xc4\xbd", "!",  "\xff", "g"};
+        const bool hexish = size > 0 && (data[0] & 1);
+        std::string digits;
+        for (std::size_t i = 0; i < size; ++i) {
+            std::uint8_t b = data[i];
+            if (b >= 0xF6)
+                digits += rare[b - 0xF6];
+            else
+                digits += hexish ? "0123456789abcdefABCDEF"[b % 22] : alphabet[b & 63];
+        }
+        std::u16string digit_units = costream::to_u16string(digits);
+        for (bool simd : {true, false}) {
+            costream::detail::encoding_simd_enabled = simd;
+            check(encode(std::string_view(digits), encoding::hex) ==
+                      costream_reference::hex_decode(digit_units.data(), digit_units.size()),
+                  "hex decode of digit text differs from the reference");
+            check(encode(std::string_view(digits), encoding::base64) ==
+                      costream_reference::base64_decode(digit_units.data(), digit_units.size()),
+                  "base64 decode of digit text differs from the reference");
+            bytes small(next(digits.size()));
+            std::size_t n =
+                costream::encode_into(std::string_view(digits), encoding::base64, small);
+            bytes full = costream_reference::base64_decode(digit_units.data(), digit_units.size());
+            check(n == std::min(small.size(), full.size()) &&
+                      std::equal(small.begin(), small.begin() + n, full.begin()),
+                  "short base64 write of digit text is not the reference's prefix");
+        }
+        costream::detail::encoding_simd_enabled = true;
+    }
+
+    // The SIMD kernels and the scalar loops agree (where the CPU has no AVX2 both are scalar).
+    for (auto enc : all_encodings) {
+        costream::detail::encoding_simd_enabled = true;
+        std::string fast = costream::decode(in, enc);
+        bytes fast_bytes = encode(text, enc);
+        costream::detail::encoding_simd_enabled = false;
+        check(costream::decode(in, enc) == fast, "scalar decode differs from SIMD decode");
+        check(encode(text, enc) == fast_bytes, "scalar encode differs from SIMD encode");
+        costream::detail::encoding_simd_enabled = true;
+    }
+
     // string_decoder fed the input cut at input-chosen points equals the one-shot decode.
     for (auto enc : all_encodings) {
         costream::string_decoder d(enc), d16(enc);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <costream/config.hpp>
+#include <costream/detail/encoding_simd.hpp>
 
 #include <array>
 #include <cstddef>
@@ -388,7 +389,11 @@ inline std::size_t utf16le_bytes_to_utf8(std::uint8_t* out, const std::uint8_t* 
 
 /// Writes 2 * n lowercase hex digits for [p, p + n) at out.
 inline void hex_encode(char* out, const std::uint8_t* p, std::size_t n) noexcept {
-    for (std::size_t i = 0; i < n; ++i)
+    std::size_t i = 0;
+#if defined(COSTREAM_ENCODING_AVX2)
+    if (n >= 32 && cpu_has_avx2()) i = hex_encode_avx2(out, p, n);
+#endif
+    for (; i < n; ++i)
         std::memcpy(out + 2 * i, hex_pair_table[p[i]].data(), 2);
 }
 
@@ -400,7 +405,14 @@ template <class CharT>
 std::size_t hex_decode(std::uint8_t* dst, std::size_t dstlen, const CharT* src,
                        std::size_t srclen) noexcept {
     std::size_t n = srclen / 2 < dstlen ? srclen / 2 : dstlen;
-    for (std::size_t i = 0; i < n; ++i) {
+    std::size_t i = 0;
+#if defined(COSTREAM_ENCODING_AVX2)
+    if constexpr (sizeof(CharT) == 1) {
+        if (n >= 16 && cpu_has_avx2())
+            i = hex_decode_avx2(dst, reinterpret_cast<const std::uint8_t*>(src), n);
+    }
+#endif
+    for (; i < n; ++i) {
         std::uint8_t a = unhex_table[static_cast<std::uint8_t>(src[2 * i])];
         std::uint8_t b = unhex_table[static_cast<std::uint8_t>(src[2 * i + 1])];
         if ((a | b) & 0xF0) return i;
@@ -423,6 +435,12 @@ inline std::size_t base64_encode(char* out, const std::uint8_t* p, std::size_t n
     const char* a = url ? base64url_alphabet : base64_alphabet;
     char* o = out;
     std::size_t i = 0;
+#if defined(COSTREAM_ENCODING_AVX2)
+    if (n >= 28 && cpu_has_avx2()) {
+        i = base64_encode_avx2(out, p, n, url);
+        o += i / 3 * 4;
+    }
+#endif
     for (; i + 3 <= n; i += 3) {
         std::uint32_t v = (std::uint32_t(p[i]) << 16) | (std::uint32_t(p[i + 1]) << 8) | p[i + 2];
         o[0] = a[v >> 18];
@@ -449,55 +467,92 @@ inline std::size_t base64_encode(char* out, const std::uint8_t* p, std::size_t n
     return static_cast<std::size_t>(o - out);
 }
 
+/// What base64_decode_core did: bytes written and, when it met a non-ASCII byte in UTF-8
+/// input (which only the UTF-16 view of the text can decode), where to resume.
+struct base64_progress {
+    std::size_t written;
+    std::size_t resume; ///< input offset of the quantum in progress, when stopped_at_non_ascii
+    bool stopped_at_non_ascii;
+};
+
 /// Node's lenient base64/base64url decoder into at most dstlen bytes. Characters of either
 /// alphabet are digits; any other character (whitespace, junk) is skipped; the first '='
 /// stops decoding wherever it is; a final lone digit yields nothing; trailing bits are
 /// ignored. A UTF-16 unit is read by its low byte, as Node does.
 /// node: src/base64-inl.h base64_decode_fast / base64_decode_group_slow
+/// With StopAtNonAscii (UTF-8 input), it stops at the start of the
+/// quantum holding the first non-ASCII byte: everything before it is ASCII, so byte offsets
+/// and UTF-16 offsets agree up to there and the caller finishes on UTF-16 units.
+template <class CharT, bool StopAtNonAscii>
+base64_progress base64_decode_core(std::uint8_t* dst, std::size_t dstlen, const CharT* src,
+                                   std::size_t srclen) noexcept {
+    std::size_t i = 0, k = 0;
+    for (;;) {
+#if defined(COSTREAM_ENCODING_AVX2)
+        if constexpr (sizeof(CharT) == 1) {
+            if (srclen - i >= 32 && dstlen - k >= 32 && cpu_has_avx2()) {
+                std::size_t used = 0;
+                k += base64_decode_avx2(dst + k, dstlen - k,
+                                        reinterpret_cast<const std::uint8_t*>(src) + i, srclen - i,
+                                        used);
+                i += used;
+            }
+        }
+#endif
+        // Four digits at a time while no junk shows up and the output has room.
+        while (i + 4 <= srclen && k + 3 <= dstlen) {
+            std::uint8_t a = unbase64_table[static_cast<std::uint8_t>(src[i])];
+            std::uint8_t b = unbase64_table[static_cast<std::uint8_t>(src[i + 1])];
+            std::uint8_t c = unbase64_table[static_cast<std::uint8_t>(src[i + 2])];
+            std::uint8_t d = unbase64_table[static_cast<std::uint8_t>(src[i + 3])];
+            if ((a | b | c | d) & 0x80) break;
+            dst[k] = static_cast<std::uint8_t>((a << 2) | (b >> 4));
+            dst[k + 1] = static_cast<std::uint8_t>((b << 4) | (c >> 2));
+            dst[k + 2] = static_cast<std::uint8_t>((c << 6) | d);
+            i += 4;
+            k += 3;
+        }
+        // One quantum a digit at a time, skipping junk; then back to the fast loops, as
+        // Node's base64_decode_fast does after each base64_decode_group_slow.
+        unsigned q = 0;
+        std::uint32_t prev = 0;
+        const std::size_t quantum_i = i, quantum_k = k;
+        for (;;) {
+            if (i == srclen || k == dstlen) return {k, 0, false};
+            std::uint8_t ch = static_cast<std::uint8_t>(src[i++]);
+            std::uint8_t v = unbase64_table[ch];
+            if (v & 0x80) {
+                if constexpr (StopAtNonAscii) {
+                    if (ch >= 0x80) return {quantum_k, quantum_i, true};
+                }
+                if (ch == '=') return {k, 0, false};
+                continue;
+            }
+            switch (q) {
+            case 0:
+                break;
+            case 1:
+                dst[k++] = static_cast<std::uint8_t>((prev << 2) | (v >> 4));
+                break;
+            case 2:
+                dst[k++] = static_cast<std::uint8_t>((prev << 4) | (v >> 2));
+                break;
+            case 3:
+                dst[k++] = static_cast<std::uint8_t>((prev << 6) | v);
+                break;
+            }
+            prev = v;
+            if (++q == 4) break;
+        }
+    }
+}
+
+/// Node's lenient base64/base64url decoder over UTF-16 units (or ASCII bytes): see
+/// base64_decode_core. Returns the bytes written.
 template <class CharT>
 std::size_t base64_decode(std::uint8_t* dst, std::size_t dstlen, const CharT* src,
                           std::size_t srclen) noexcept {
-    std::size_t i = 0, k = 0;
-    // Fast path: four digits at a time while no junk shows up and the output has room.
-    while (i + 4 <= srclen && k + 3 <= dstlen) {
-        std::uint8_t a = unbase64_table[static_cast<std::uint8_t>(src[i])];
-        std::uint8_t b = unbase64_table[static_cast<std::uint8_t>(src[i + 1])];
-        std::uint8_t c = unbase64_table[static_cast<std::uint8_t>(src[i + 2])];
-        std::uint8_t d = unbase64_table[static_cast<std::uint8_t>(src[i + 3])];
-        if ((a | b | c | d) & 0x80) break;
-        dst[k] = static_cast<std::uint8_t>((a << 2) | (b >> 4));
-        dst[k + 1] = static_cast<std::uint8_t>((b << 4) | (c >> 2));
-        dst[k + 2] = static_cast<std::uint8_t>((c << 6) | d);
-        i += 4;
-        k += 3;
-    }
-    // Slow path, one digit at a time: `q` digits of the current quantum are held in `acc`.
-    unsigned q = 0;
-    std::uint32_t prev = 0;
-    while (i < srclen && k < dstlen) {
-        std::uint8_t ch = static_cast<std::uint8_t>(src[i++]);
-        std::uint8_t v = unbase64_table[ch];
-        if (v & 0x80) {
-            if (ch == '=') break;
-            continue;
-        }
-        switch (q) {
-        case 0:
-            break;
-        case 1:
-            dst[k++] = static_cast<std::uint8_t>((prev << 2) | (v >> 4));
-            break;
-        case 2:
-            dst[k++] = static_cast<std::uint8_t>((prev << 4) | (v >> 2));
-            break;
-        case 3:
-            dst[k++] = static_cast<std::uint8_t>((prev << 6) | v);
-            break;
-        }
-        prev = v;
-        q = (q + 1) & 3;
-    }
-    return k;
+    return base64_decode_core<CharT, false>(dst, dstlen, src, srclen).written;
 }
 
 /// Node's Buffer.byteLength estimate for base64/base64url: 3/4 of the length after dropping

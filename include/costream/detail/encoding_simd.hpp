@@ -1,0 +1,214 @@
+// AVX2 kernels for the hot loops of encoding.hpp: hex and base64 in both directions. Each
+// kernel handles whole blocks of clean input only and returns how far it got; the scalar code
+// in encoding_impl.hpp finishes the tail and applies Node's lenient rules to anything unusual
+// (junk, '=', invalid hex), so the kernels never decide semantics. Chosen at run time
+// (cpuid), so a binary built without -mavx2 still uses them where the CPU has AVX2.
+#pragma once
+
+#include <costream/config.hpp>
+
+#include <cstddef>
+#include <cstdint>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(COSTREAM_NO_SIMD)
+#define COSTREAM_ENCODING_AVX2 1
+#include <immintrin.h>
+#endif
+
+namespace costream::detail {
+
+/// Lets tests and the fuzzer run the scalar loops on a machine with AVX2. Not for users.
+inline bool encoding_simd_enabled = true;
+
+#if defined(COSTREAM_ENCODING_AVX2)
+
+inline bool cpu_has_avx2() noexcept {
+#if defined(__AVX2__)
+    return encoding_simd_enabled;
+#else
+    static const bool has = __builtin_cpu_supports("avx2");
+    return has && encoding_simd_enabled;
+#endif
+}
+
+/// Bytes to lowercase hex, 32 bytes per step. Returns the input bytes done (a multiple of 32).
+__attribute__((target("avx2"))) inline std::size_t
+hex_encode_avx2(char* out, const std::uint8_t* in, std::size_t n) noexcept {
+    const __m256i digits = _mm256_setr_epi8('0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a',
+                                            'b', 'c', 'd', 'e', 'f', '0', '1', '2', '3', '4', '5',
+                                            '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f');
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    std::size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i));
+        __m256i hi = _mm256_shuffle_epi8(digits, _mm256_and_si256(_mm256_srli_epi16(x, 4), low4));
+        __m256i lo = _mm256_shuffle_epi8(digits, _mm256_and_si256(x, low4));
+        // unpack works per 128-bit lane: a = bytes 0-7 | 16-23, b = bytes 8-15 | 24-31.
+        __m256i a = _mm256_unpacklo_epi8(hi, lo);
+        __m256i b = _mm256_unpackhi_epi8(hi, lo);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 2 * i),
+                            _mm256_permute2x128_si256(a, b, 0x20));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 2 * i + 32),
+                            _mm256_permute2x128_si256(a, b, 0x31));
+    }
+    return i;
+}
+
+/// Hex digits to bytes, 32 digits per step, stopping before the first block that holds
+/// anything but hex digits (the scalar loop then finds the exact stop). Returns bytes written;
+/// 2 * that many digits were read. Reads at most `pairs` pairs.
+__attribute__((target("avx2"))) inline std::size_t
+hex_decode_avx2(std::uint8_t* dst, const std::uint8_t* src, std::size_t pairs) noexcept {
+    const __m256i zero_char = _mm256_set1_epi8('0');
+    const __m256i a_char = _mm256_set1_epi8('a');
+    const __m256i case_bit = _mm256_set1_epi8(0x20);
+    const __m256i nine = _mm256_set1_epi8(9);
+    const __m256i five = _mm256_set1_epi8(5);
+    const __m256i ten = _mm256_set1_epi8(10);
+    const __m256i weights = _mm256_set1_epi16(0x0110); // bytes {16, 1}: high nibble first
+    std::size_t k = 0;
+    for (; k + 16 <= pairs; k += 16) {
+        __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 2 * k));
+        __m256i d = _mm256_sub_epi8(c, zero_char);
+        __m256i l = _mm256_sub_epi8(_mm256_or_si256(c, case_bit), a_char);
+        __m256i is_digit = _mm256_cmpeq_epi8(_mm256_min_epu8(d, nine), d);
+        __m256i is_letter = _mm256_cmpeq_epi8(_mm256_min_epu8(l, five), l);
+        if (static_cast<unsigned>(_mm256_movemask_epi8(_mm256_or_si256(is_digit, is_letter))) !=
+            0xFFFFFFFFu)
+            break;
+        __m256i v = _mm256_blendv_epi8(_mm256_add_epi8(l, ten), d, is_digit);
+        __m256i w = _mm256_maddubs_epi16(v, weights); // 16 values of 8 bits in 16-bit lanes
+        __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi16(w, w), 0x08);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + k), _mm256_castsi256_si128(packed));
+    }
+    return k;
+}
+
+/// Bytes to base64 (or base64url) characters, 24 bytes in, 32 characters out per step; it
+/// reads 4 bytes past each block, so it stops 28 bytes before the end. Returns bytes done.
+__attribute__((target("avx2"))) inline std::size_t
+base64_encode_avx2(char* out, const std::uint8_t* in, std::size_t n, bool url) noexcept {
+    // Each 32-bit lane gets bytes s1 s0 s2 s1 of a 3-byte group s0 s1 s2, so that the 16-bit
+    // halves hold s0:s1 and s1:s2 and two multiplies move the four 6-bit fields into bytes.
+    const __m256i spread = _mm256_setr_epi8(1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10, 1, 0,
+                                            2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10);
+    const __m256i mask_hi = _mm256_set1_epi32(0x0FC0FC00);
+    const __m256i mul_hi = _mm256_set1_epi32(0x04000040);
+    const __m256i mask_lo = _mm256_set1_epi32(0x003F03F0);
+    const __m256i mul_lo = _mm256_set1_epi32(0x01000010);
+    // Offset from a 6-bit value to its character, indexed by a class: 0 for 26..51 ('a'),
+    // 1..10 for 52..61 ('0'), 11 for 62, 12 for 63, 13 for 0..25 ('A').
+    const char c62 = url ? '-' : '+', c63 = url ? '_' : '/';
+    const __m256i offsets = _mm256_setr_epi8(
+        71, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, static_cast<char>(c62 - 62),
+        static_cast<char>(c63 - 63), 65, 0, 0, 71, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4,
+        static_cast<char>(c62 - 62), static_cast<char>(c63 - 63), 65, 0, 0);
+    const __m256i fifty_one = _mm256_set1_epi8(51);
+    const __m256i twenty_six = _mm256_set1_epi8(26);
+    const __m256i thirteen = _mm256_set1_epi8(13);
+    std::size_t i = 0;
+    char* o = out;
+    for (; i + 28 <= n; i += 24, o += 32) {
+        __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));
+        __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i + 12));
+        __m256i x =
+            _mm256_shuffle_epi8(_mm256_inserti128_si256(_mm256_castsi128_si256(a), b, 1), spread);
+        __m256i idx = _mm256_or_si256(_mm256_mulhi_epu16(_mm256_and_si256(x, mask_hi), mul_hi),
+                                      _mm256_mullo_epi16(_mm256_and_si256(x, mask_lo), mul_lo));
+        __m256i cls = _mm256_subs_epu8(idx, fifty_one);
+        cls = _mm256_or_si256(cls, _mm256_and_si256(_mm256_cmpgt_epi8(twenty_six, idx), thirteen));
+        __m256i chars = _mm256_add_epi8(idx, _mm256_shuffle_epi8(offsets, cls));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o), chars);
+    }
+    return i;
+}
+
+/// base64 or base64url characters (both alphabets at once) to bytes, 32 characters in and 24
+/// bytes out per step, while every character of a block is a digit (no junk, no '=') and the
+/// output has 32 bytes of room (each step stores 32). Sets `consumed` to the characters read
+/// and returns the bytes written.
+__attribute__((target("avx2"))) inline std::size_t
+base64_decode_avx2(std::uint8_t* dst, std::size_t dstlen, const std::uint8_t* src,
+                   std::size_t srclen, std::size_t& consumed) noexcept {
+    // Validity: a character is a digit iff lo_bits[low nibble] & hi_bits[high nibble] == 0.
+    // hi_bits gives each high nibble 2..7 its own bit and every other one bit 0, which every
+    // lo_bits entry has (no digit outside 0x20..0x7F); lo_bits marks the invalid rows.
+    const __m256i hi_bits = _mm256_setr_epi8(1, 1, 2, 4, 8, 16, 32, 64, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                             1, 2, 4, 8, 16, 32, 64, 1, 1, 1, 1, 1, 1, 1, 1);
+    // Row 2: only + - / (low nibbles B, D, F); row 3: 0-9; row 4: not '@'; row 5: not [\]^;
+    // row 6: not '`'; row 7: not {|}~DEL.
+    const __m256i lo_bits = _mm256_setr_epi8(
+        1 | 2 | 8 | 32, 1 | 2, 1 | 2, 1 | 2, 1 | 2, 1 | 2, 1 | 2, 1 | 2, 1 | 2, 1 | 2, 1 | 2 | 4,
+        1 | 4 | 16 | 64, 1 | 2 | 4 | 16 | 64, 1 | 4 | 16 | 64, 1 | 2 | 4 | 16 | 64, 1 | 4 | 64,
+        1 | 2 | 8 | 32, 1 | 2, 1 | 2, 1 | 2, 1 | 2, 1 | 2, 1 | 2, 1 | 2, 1 | 2, 1 | 2, 1 | 2 | 4,
+        1 | 4 | 16 | 64, 1 | 2 | 4 | 16 | 64, 1 | 4 | 16 | 64, 1 | 2 | 4 | 16 | 64, 1 | 4 | 64);
+    // Character to value: value = c + roll[(high nibble + key_lo[low nibble]) & 15]. key_lo
+    // moves the characters whose offset differs from the rest of their row (+ - / _ and the
+    // letters that share their low nibble) to keys of their own:
+    //   key 3: digits (+4); 4, 5, 10, 11, 0: upper case (-65); 6, 7, 12, 13, 2: lower case
+    //   (-71); 8: '+' (+19); 9: '-' (+17); 14: '/' (+16); 1: '_' (-32).
+    const __m256i key_lo = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 7, 0, 12, 0, 0,
+                                            0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 7, 0, 12);
+    const __m256i roll =
+        _mm256_setr_epi8(-65, -32, -71, 4, -65, -65, -71, -71, 19, 17, -65, -65, -71, -71, 16, 0,
+                         -65, -32, -71, 4, -65, -65, -71, -71, 19, 17, -65, -65, -71, -71, 16, 0);
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    const __m256i merge_pairs = _mm256_set1_epi32(0x01400140);
+    const __m256i merge_quads = _mm256_set1_epi32(0x00011000);
+    const __m256i gather = _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1,
+                                            2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
+    const __m256i pack_lanes = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7);
+
+    std::size_t i = 0, k = 0;
+    // Two blocks per step: one branch for both, and twice the independent work in flight.
+    for (; i + 64 <= srclen && k + 56 <= dstlen; i += 64, k += 48) {
+        __m256i c0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i));
+        __m256i c1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i + 32));
+        __m256i hi0 = _mm256_and_si256(_mm256_srli_epi32(c0, 4), low4);
+        __m256i hi1 = _mm256_and_si256(_mm256_srli_epi32(c1, 4), low4);
+        __m256i lo0 = _mm256_and_si256(c0, low4);
+        __m256i lo1 = _mm256_and_si256(c1, low4);
+        __m256i bad0 =
+            _mm256_and_si256(_mm256_shuffle_epi8(lo_bits, lo0), _mm256_shuffle_epi8(hi_bits, hi0));
+        __m256i bad1 =
+            _mm256_and_si256(_mm256_shuffle_epi8(lo_bits, lo1), _mm256_shuffle_epi8(hi_bits, hi1));
+        __m256i bad = _mm256_or_si256(bad0, bad1);
+        if (!_mm256_testz_si256(bad, bad)) break;
+        __m256i v0 = _mm256_add_epi8(
+            c0, _mm256_shuffle_epi8(roll, _mm256_add_epi8(hi0, _mm256_shuffle_epi8(key_lo, lo0))));
+        __m256i v1 = _mm256_add_epi8(
+            c1, _mm256_shuffle_epi8(roll, _mm256_add_epi8(hi1, _mm256_shuffle_epi8(key_lo, lo1))));
+        // v0 v1 v2 v3 -> 16-bit v0:v1, v2:v3 -> 24-bit v0:v1:v2:v3 in each 32-bit lane.
+        __m256i q0 = _mm256_madd_epi16(_mm256_maddubs_epi16(v0, merge_pairs), merge_quads);
+        __m256i q1 = _mm256_madd_epi16(_mm256_maddubs_epi16(v1, merge_pairs), merge_quads);
+        __m256i out0 = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(q0, gather), pack_lanes);
+        __m256i out1 = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(q1, gather), pack_lanes);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + k), out0);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + k + 24), out1);
+    }
+    for (; i + 32 <= srclen && k + 32 <= dstlen; i += 32, k += 24) {
+        __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i));
+        __m256i hi = _mm256_and_si256(_mm256_srli_epi32(c, 4), low4);
+        __m256i lo = _mm256_and_si256(c, low4);
+        __m256i bad =
+            _mm256_and_si256(_mm256_shuffle_epi8(lo_bits, lo), _mm256_shuffle_epi8(hi_bits, hi));
+        if (!_mm256_testz_si256(bad, bad)) break;
+        __m256i v = _mm256_add_epi8(
+            c, _mm256_shuffle_epi8(roll, _mm256_add_epi8(hi, _mm256_shuffle_epi8(key_lo, lo))));
+        __m256i q = _mm256_madd_epi16(_mm256_maddubs_epi16(v, merge_pairs), merge_quads);
+        __m256i out = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(q, gather), pack_lanes);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + k), out);
+    }
+    consumed = i;
+    return k;
+}
+
+#else
+
+inline bool cpu_has_avx2() noexcept {
+    return false;
+}
+
+#endif
+
+} // namespace costream::detail
