@@ -1,0 +1,206 @@
+// costream: Node.js streams and event loop for C++20 on Boost.Asio.
+// thread_pool.hpp: costream::thread_pool, the process-wide pool for blocking work (libuv's
+// threadpool), and offload(), which runs a function there and completes on the loop.
+#pragma once
+
+#include <costream/config.hpp>
+#include <costream/loop.hpp>
+#include <costream/promise.hpp>
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/dispatch.hpp>
+
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace costream {
+
+namespace detail {
+
+/// One unit of pool work: run() on a pool thread, then complete() on the owning loop.
+struct pool_work {
+    virtual void run() noexcept = 0;
+    virtual void complete() = 0;
+    virtual ~pool_work() = default;
+    std::shared_ptr<loop_remote> target;
+};
+
+} // namespace detail
+
+/// The process-wide thread pool (libuv's threadpool): fs, zlib, crypto and DNS work runs
+/// here so that the loop never blocks. Started on first use with default_size() threads.
+/// Submitting never blocks (the queue is unbounded). Completions go back to the
+/// submitting loop through its thread-safe inbox and run in its poll phase; if that loop
+/// was destroyed meanwhile, the completion is destroyed on the pool thread without running.
+class thread_pool {
+public:
+    /// COSTREAM_THREADPOOL_SIZE (read once, clamped to [1, 1024] like UV_THREADPOOL_SIZE),
+    /// else 4.
+    static std::size_t default_size() {
+        static const std::size_t n = [] {
+            std::size_t v = 4;
+            if (const char* e = std::getenv("COSTREAM_THREADPOOL_SIZE")) {
+                long x = std::strtol(e, nullptr, 10);
+                if (x > 0) v = static_cast<std::size_t>(x);
+            }
+            return std::min<std::size_t>(std::max<std::size_t>(v, 1), 1024);
+        }();
+        return n;
+    }
+
+    /// The process-wide pool.
+    static thread_pool& instance() {
+        static thread_pool pool(default_size());
+        return pool;
+    }
+
+    /// A pool of `n` threads (tests may make their own; modules use instance()).
+    explicit thread_pool(std::size_t n) {
+        threads_.reserve(n);
+        for (std::size_t i = 0; i < n; ++i)
+            threads_.emplace_back([this] { work(); });
+    }
+    thread_pool(const thread_pool&) = delete;
+    thread_pool& operator=(const thread_pool&) = delete;
+
+    /// Joins the threads after the queued work ran (its completions are dropped if their
+    /// loops are gone).
+    ~thread_pool() {
+        {
+            std::lock_guard lock(mutex_);
+            stop_ = true;
+        }
+        cv_.notify_all();
+        for (auto& t : threads_)
+            t.join();
+    }
+
+    std::size_t size() const noexcept { return threads_.size(); }
+
+    /// Queues `w`; its completion is posted to w->target when done.
+    void submit(std::unique_ptr<detail::pool_work> w) {
+        {
+            std::lock_guard lock(mutex_);
+            queue_.push_back(std::move(w));
+        }
+        cv_.notify_one();
+    }
+
+private:
+    void work() {
+        for (;;) {
+            std::unique_ptr<detail::pool_work> w;
+            {
+                std::unique_lock lock(mutex_);
+                cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+                if (queue_.empty()) return;
+                w = std::move(queue_.front());
+                queue_.pop_front();
+            }
+            w->run();
+            auto target = std::move(w->target);
+            // If the loop is gone, post() destroys the task, and with it the work, here.
+            target->post(detail::loop_task([w = std::move(w)]() mutable { w->complete(); }));
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::deque<std::unique_ptr<detail::pool_work>> queue_;
+    bool stop_ = false;
+    std::vector<std::thread> threads_;
+};
+
+namespace detail {
+
+template <class F, class Handler>
+class offload_work final : public pool_work {
+public:
+    using result_type = std::invoke_result_t<F&>;
+
+    offload_work(F f, Handler h, loop& l) : f_(std::move(f)), h_(std::move(h)), loop_(&l) {}
+
+    void run() noexcept override {
+        try {
+            if constexpr (std::is_void_v<result_type>)
+                f_();
+            else
+                result_.emplace(f_());
+        } catch (...) {
+            error_ = std::current_exception();
+        }
+    }
+
+    void complete() override {
+        loop_->pool_work_finished();
+        auto ex = boost::asio::get_associated_executor(h_, loop_->get_executor());
+        boost::asio::dispatch(
+            ex, [h = std::move(h_), e = std::move(error_), r = std::move(result_)]() mutable {
+                if constexpr (std::is_void_v<result_type>)
+                    std::move(h)(e);
+                else if (e)
+                    std::move(h)(e, result_type{});
+                else
+                    std::move(h)(e, std::move(*r));
+            });
+    }
+
+private:
+    struct none {};
+    F f_;
+    Handler h_;
+    loop* loop_;
+    std::exception_ptr error_;
+    std::optional<std::conditional_t<std::is_void_v<result_type>, none, result_type>> result_;
+};
+
+struct initiate_offload {
+    template <class Handler, class F>
+    void operator()(Handler&& h, F&& f) const {
+        loop& l = loop::current();
+        auto w = std::make_unique<offload_work<std::decay_t<F>, std::decay_t<Handler>>>(
+            std::forward<F>(f), std::forward<Handler>(h), l);
+        w->target = l.remote_state();
+        l.pool_work_started();
+        try {
+            thread_pool::instance().submit(std::move(w));
+        } catch (...) {
+            l.pool_work_finished();
+            throw;
+        }
+    }
+};
+
+} // namespace detail
+
+/// Runs `fn()` on the process-wide thread pool and completes on the current loop in its
+/// poll phase, with signature void(std::exception_ptr, R) (void(std::exception_ptr) when
+/// `fn` returns void): an exception thrown by `fn` travels back as the exception_ptr
+/// (a rejection with use_promise, a throw with use_awaitable). The loop stays alive while
+/// the work is outstanding. The completion never runs inside offload().
+///
+/// Default token: costream::use_promise, so `co_await offload(f)` works in a promise
+/// coroutine and `offload(f).then(...)` in callback style. Any Asio token works:
+/// callbacks, asio::use_awaitable, asio::as_tuple, asio::use_future, asio::deferred.
+///
+/// Node equivalent: what fs.readFile, crypto.pbkdf2 or zlib do with the libuv threadpool.
+template <class F, class CompletionToken = use_promise_t>
+auto offload(F&& fn, CompletionToken&& token = {}) {
+    using R = std::invoke_result_t<std::decay_t<F>&>;
+    using sig = typename detail::value_completion<R>::type;
+    return boost::asio::async_initiate<CompletionToken, sig>(detail::initiate_offload{}, token,
+                                                             std::forward<F>(fn));
+}
+
+} // namespace costream
