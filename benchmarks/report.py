@@ -68,6 +68,11 @@ def fmt_value(v: float | None) -> str:
     return f"{v:,.{min(digits, 3)}f}"
 
 
+def md(text: str) -> str:
+    """Text for a markdown table cell: no HTML tags (vector<function>), no column breaks."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+
+
 def fmt_ratio(r: float | None) -> str:
     return "–" if r is None else (f"**{r:.2f}x**" if r >= 1 else f"{r:.2f}x")
 
@@ -105,8 +110,8 @@ def write_markdown(rows: list[Row], path: str) -> None:
     ]
     for r in rows:
         unit = r.unit + ("" if r.higher_is_better else " (lower is better)")
-        baseline = "–" if r.baseline is None else f"{fmt_value(r.baseline)} ({r.baseline_name})"
-        lines.append(f"| {r.topic} | {r.workload} | {unit} | {fmt_value(r.costream)} | {baseline} | "
+        baseline = "–" if r.baseline is None else f"{fmt_value(r.baseline)} ({md(r.baseline_name)})"
+        lines.append(f"| {md(r.topic)} | {md(r.workload)} | {md(unit)} | {fmt_value(r.costream)} | {baseline} | "
                      f"{fmt_value(r.node)} | {fmt_ratio(r.advantage(r.baseline))} | "
                      f"{fmt_ratio(r.advantage(r.node))} |")
     if not rows:
