@@ -174,6 +174,21 @@ inline std::string to_utf8_string(std::u16string_view text) {
 
 namespace detail {
 
+/// Appends up to `max` bytes that `write(char_pointer)` writes and counts, sizing the string
+/// once. With C++23's resize_and_overwrite the new bytes are not zero-filled first.
+template <class Write>
+void append_written(std::string& out, std::size_t max, Write&& write) {
+    const std::size_t old = out.size();
+#if defined(__cpp_lib_string_resize_and_overwrite)
+    out.resize_and_overwrite(old + max, [&](char* data, std::size_t) {
+        return old + write(reinterpret_cast<std::uint8_t*>(data) + old);
+    });
+#else
+    out.resize(old + max);
+    out.resize(old + write(reinterpret_cast<std::uint8_t*>(out.data()) + old));
+#endif
+}
+
 /// utf8 part of encode_into for UTF-8 input: whole characters only, invalid subparts as
 /// EF BF BD.
 inline std::size_t encode_utf8_into(const std::uint8_t* p, std::size_t n, std::uint8_t* out,
@@ -375,8 +390,6 @@ inline std::size_t encode_into(std::u16string_view text, encoding enc,
 inline void decode_append(std::string& out, std::span<const std::uint8_t> bytes, encoding enc) {
     const std::uint8_t* p = bytes.data();
     const std::size_t n = bytes.size();
-    const std::size_t old = out.size();
-    auto dst = [&] { return reinterpret_cast<std::uint8_t*>(out.data()) + old; };
     switch (enc) {
     case encoding::utf8: {
         std::size_t valid = detail::utf8_valid_prefix(p, n);
@@ -384,50 +397,50 @@ inline void decode_append(std::string& out, std::span<const std::uint8_t> bytes,
             out.append(reinterpret_cast<const char*>(p), n);
             return;
         }
-        out.resize(old + valid + 3 * (n - valid));
-        detail::copy_bytes(dst(), p, valid);
-        std::size_t w = detail::utf8_sanitize(dst() + valid, p + valid, n - valid);
-        out.resize(old + valid + w);
+        detail::append_written(out, valid + 3 * (n - valid), [&](std::uint8_t* o) {
+            detail::copy_bytes(o, p, valid);
+            return valid + detail::utf8_sanitize(o + valid, p + valid, n - valid);
+        });
         return;
     }
-    case encoding::utf16le: {
-        std::size_t units = n / 2;
-        out.resize(old + 3 * units);
-        out.resize(old + detail::utf16le_bytes_to_utf8(dst(), p, units));
+    case encoding::utf16le:
+        detail::append_written(out, 3 * (n / 2), [&](std::uint8_t* o) {
+            return detail::utf16le_bytes_to_utf8(o, p, n / 2);
+        });
         return;
-    }
-    case encoding::latin1: {
-        std::size_t high = 0;
-        for (std::size_t i = 0; i < n; ++i)
-            high += p[i] >> 7;
-        out.resize(old + n + high);
-        std::uint8_t* o = dst();
-        for (std::size_t i = 0; i < n; ++i) {
-            if (p[i] < 0x80) {
-                *o++ = p[i];
-            } else {
-                *o++ = static_cast<std::uint8_t>(0xC0 | (p[i] >> 6));
-                *o++ = static_cast<std::uint8_t>(0x80 | (p[i] & 0x3F));
+    case encoding::latin1:
+        detail::append_written(out, 2 * n, [&](std::uint8_t* out_begin) {
+            std::uint8_t* o = out_begin;
+            for (std::size_t i = 0; i < n; ++i) {
+                if (p[i] < 0x80) {
+                    *o++ = p[i];
+                } else {
+                    *o++ = static_cast<std::uint8_t>(0xC0 | (p[i] >> 6));
+                    *o++ = static_cast<std::uint8_t>(0x80 | (p[i] & 0x3F));
+                }
             }
-        }
+            return static_cast<std::size_t>(o - out_begin);
+        });
         return;
-    }
-    case encoding::ascii: {
-        out.resize(old + n);
-        std::uint8_t* o = dst();
-        for (std::size_t i = 0; i < n; ++i)
-            o[i] = p[i] & 0x7F;
+    case encoding::ascii:
+        detail::append_written(out, n, [&](std::uint8_t* o) {
+            for (std::size_t i = 0; i < n; ++i)
+                o[i] = p[i] & 0x7F;
+            return n;
+        });
         return;
-    }
     case encoding::hex:
-        out.resize(old + 2 * n);
-        detail::hex_encode(out.data() + old, p, n);
+        detail::append_written(out, 2 * n, [&](std::uint8_t* o) {
+            detail::hex_encode(reinterpret_cast<char*>(o), p, n);
+            return 2 * n;
+        });
         return;
     case encoding::base64:
     case encoding::base64url: {
-        bool url = enc == encoding::base64url;
-        out.resize(old + detail::base64_encoded_length(n, url));
-        detail::base64_encode(out.data() + old, p, n, url);
+        const bool url = enc == encoding::base64url;
+        detail::append_written(out, detail::base64_encoded_length(n, url), [&](std::uint8_t* o) {
+            return detail::base64_encode(reinterpret_cast<char*>(o), p, n, url);
+        });
         return;
     }
     }
