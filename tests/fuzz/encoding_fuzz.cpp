@@ -161,6 +161,39 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         costream::detail::encoding_simd_enabled = true;
     }
 
+    // Mostly valid UTF-8 (code points made from the input, with a raw byte here and there),
+    // so UTF-8 validation runs its block loop over long valid stretches before an error.
+    {
+        std::string text8;
+        for (std::size_t i = 0; i < size; ++i) {
+            std::uint8_t b = data[i];
+            std::uint8_t tmp[4];
+            if (b >= 0xF8)
+                text8 += static_cast<char>(i + 1 < size ? data[++i] : b); // raw byte
+            else if (b < 0x80)
+                text8 += static_cast<char>(b);
+            else {
+                char32_t cp = b < 0xC0   ? 0x80 + (b - 0x80) * 37
+                              : b < 0xE0 ? 0x800 + (b - 0xC0) * 1931
+                                         : 0x10000 + (b - 0xE0) * 40009;
+                text8.append(reinterpret_cast<const char*>(tmp),
+                             costream::detail::utf8_put(tmp, cp));
+            }
+        }
+        const auto* t = reinterpret_cast<const std::uint8_t*>(text8.data());
+        std::span<const std::uint8_t> tb(t, text8.size());
+        const std::string want =
+            costream::to_utf8_string(costream_reference::utf8_decode(t, text8.size()));
+        for (bool simd : {true, false}) {
+            costream::detail::encoding_simd_enabled = simd;
+            check(costream::decode(tb, encoding::utf8) == want,
+                  "utf8 decode of mostly valid text differs from the reference");
+            check(costream::byte_length(std::string_view(text8), encoding::utf8) == want.size(),
+                  "utf8 byte_length of mostly valid text is wrong");
+        }
+        costream::detail::encoding_simd_enabled = true;
+    }
+
     // The SIMD kernels and the scalar loops agree (where the CPU has no AVX2 both are scalar).
     for (auto enc : all_encodings) {
         costream::detail::encoding_simd_enabled = true;

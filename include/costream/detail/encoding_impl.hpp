@@ -196,6 +196,9 @@ inline std::uint32_t load32(const void* p) noexcept {
 /// boundary; n when the whole input is valid.
 inline std::size_t utf8_valid_prefix(const std::uint8_t* p, std::size_t n) noexcept {
     std::size_t i = 0;
+#if defined(COSTREAM_ENCODING_AVX2)
+    if (n >= 64 && cpu_has_avx2()) i = utf8_validate_avx2(p, n);
+#endif
     // Main loop while 8 bytes can be read: skip the ASCII run in one step (the position of
     // the first high bit), then check one multi-byte character without branching on its
     // length, so mixed text costs one well-predicted branch per character.

@@ -203,6 +203,106 @@ base64_decode_avx2(std::uint8_t* dst, std::size_t dstlen, const std::uint8_t* sr
     return k;
 }
 
+/// UTF-8 validation, 32 bytes per step (the "lookup" method of Keiser and Lemire, "Validating
+/// UTF-8 In Less Than One Instruction Per Byte", 2021): every error of a byte pair shows up in
+/// the AND of three 16-entry tables indexed by the previous byte's nibbles and the current
+/// byte's high nibble; third and fourth bytes are checked against the lead 2 or 3 bytes back.
+/// Returns a character boundary b such that [p, p + b) is valid UTF-8; the scalar loop goes
+/// on from b, finds the exact end of the valid prefix at an error, and does the tail.
+__attribute__((target("avx2"))) inline std::size_t utf8_validate_avx2(const std::uint8_t* p,
+                                                                      std::size_t n) noexcept {
+    // Error bits. Each is a product of a set of previous-byte high nibbles, previous-byte low
+    // nibbles and current-byte high nibbles, so the AND of the three tables is exact.
+    constexpr char too_short = 0x01;       // lead, then not a continuation
+    constexpr char too_long = 0x02;        // ASCII, then a continuation
+    constexpr char overlong3 = 0x04;       // E0 80..9F
+    constexpr char too_large = 0x08;       // F4 90..BF, F5..FF 90..BF
+    constexpr char surrogate = 0x10;       // ED A0..BF
+    constexpr char overlong2 = 0x20;       // C0/C1, then a continuation
+    constexpr char overlong4 = 0x40;       // F0 80..8F, and F5..FF 80..8F (same nibble sets)
+    constexpr char two_conts = char(0x80); // continuation after continuation: ok only as byte 3/4
+    constexpr char lead_c = too_short | overlong2;
+    constexpr char lead_e = too_short | overlong3 | surrogate;
+    constexpr char lead_f = too_short | too_large | overlong4;
+    const __m256i by_prev_high = _mm256_setr_epi8(
+        too_long, too_long, too_long, too_long, too_long, too_long, too_long, too_long, two_conts,
+        two_conts, two_conts, two_conts, lead_c, too_short, lead_e, lead_f, too_long, too_long,
+        too_long, too_long, too_long, too_long, too_long, too_long, two_conts, two_conts, two_conts,
+        two_conts, lead_c, too_short, lead_e, lead_f);
+    constexpr char any = too_short | too_long | two_conts;
+    constexpr char low0 = any | overlong2 | overlong3 | overlong4;
+    constexpr char low1 = any | overlong2;
+    constexpr char low4 = any | too_large;
+    constexpr char high_low = any | too_large | overlong4; // low nibbles 5..F
+    constexpr char lowd = high_low | surrogate;
+    const __m256i by_prev_low =
+        _mm256_setr_epi8(low0, low1, any, any, low4, high_low, high_low, high_low, high_low,
+                         high_low, high_low, high_low, high_low, lowd, high_low, high_low, low0,
+                         low1, any, any, low4, high_low, high_low, high_low, high_low, high_low,
+                         high_low, high_low, high_low, lowd, high_low, high_low);
+    constexpr char cont = too_long | two_conts | overlong2;
+    constexpr char c8 = cont | overlong3 | overlong4;
+    constexpr char c9 = cont | overlong3 | too_large;
+    constexpr char cab = cont | surrogate | too_large;
+    const __m256i by_cur_high = _mm256_setr_epi8(
+        too_short, too_short, too_short, too_short, too_short, too_short, too_short, too_short, c8,
+        c9, cab, cab, too_short, too_short, too_short, too_short, too_short, too_short, too_short,
+        too_short, too_short, too_short, too_short, too_short, c8, c9, cab, cab, too_short,
+        too_short, too_short, too_short);
+    // A block ends in the middle of a character if byte 31 >= C0, byte 30 >= E0 or 29 >= F0.
+    const __m256i incomplete_limit = _mm256_setr_epi8(
+        -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+        -1, -1, -1, -1, -1, -1, char(0xEF), char(0xDF), char(0xBF));
+    const __m256i nibble = _mm256_set1_epi8(0x0F);
+    const __m256i third_limit = _mm256_set1_epi8(char(0xE0 - 1));
+    const __m256i fourth_limit = _mm256_set1_epi8(char(0xF0 - 1));
+    const __m256i low7 = _mm256_set1_epi8(0x7F);
+    const __m256i bit7 = _mm256_set1_epi8(char(0x80));
+    const __m256i zero = _mm256_setzero_si256();
+
+    __m256i prev_input = zero, prev_incomplete = zero;
+    std::size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        const __m256i input = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
+        if (_mm256_movemask_epi8(input) == 0) {
+            // ASCII: fine unless the previous block left a character unfinished.
+            if (!_mm256_testz_si256(prev_incomplete, prev_incomplete)) break;
+            prev_incomplete = zero;
+            prev_input = input;
+            continue;
+        }
+        // prevN: the input shifted by N bytes, the first N taken from the previous block.
+        const __m256i carry = _mm256_permute2x128_si256(prev_input, input, 0x21);
+        const __m256i prev1 = _mm256_alignr_epi8(input, carry, 15);
+        const __m256i prev2 = _mm256_alignr_epi8(input, carry, 14);
+        const __m256i prev3 = _mm256_alignr_epi8(input, carry, 13);
+        const __m256i special = _mm256_and_si256(
+            _mm256_and_si256(
+                _mm256_shuffle_epi8(by_prev_high,
+                                    _mm256_and_si256(_mm256_srli_epi16(prev1, 4), nibble)),
+                _mm256_shuffle_epi8(by_prev_low, _mm256_and_si256(prev1, nibble))),
+            _mm256_shuffle_epi8(by_cur_high,
+                                _mm256_and_si256(_mm256_srli_epi16(input, 4), nibble)));
+        // Bytes 3 and 4 of a sequence: a lead E0+ two back or F0+ three back.
+        const __m256i must_continue =
+            _mm256_and_si256(_mm256_or_si256(_mm256_subs_epu8(prev2, third_limit),
+                                             _mm256_subs_epu8(prev3, fourth_limit)),
+                             low7);
+        const __m256i must_bit = _mm256_and_si256(_mm256_cmpgt_epi8(must_continue, zero), bit7);
+        const __m256i error = _mm256_xor_si256(special, must_bit);
+        if (!_mm256_testz_si256(error, error)) break;
+        prev_incomplete = _mm256_subs_epu8(input, incomplete_limit);
+        prev_input = input;
+    }
+    // Back up to the start of the character that may straddle position i: the scalar loop
+    // checks it (and finds the error, if the loop stopped on one).
+    std::size_t b = i;
+    while (b > 0 && i - b < 3 && (p[b - 1] & 0xC0) == 0x80)
+        --b;
+    if (b > 0 && p[b - 1] >= 0xC0) --b;
+    return b;
+}
+
 #else
 
 inline bool cpu_has_avx2() noexcept {

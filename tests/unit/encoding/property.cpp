@@ -235,6 +235,17 @@ namespace {
 
 void check_against_references() {
     prng rng(7);
+    // Mostly valid UTF-8 with a few bytes broken, long enough for the block loops.
+    for (int round = 0; round < 300; ++round) {
+        std::string t = utf8_of(rng.random_code_points(max_len_for(round)));
+        for (std::size_t k = rng.below(4); k > 0 && !t.empty(); --k)
+            t[rng.below(t.size())] = static_cast<char>(rng.next());
+        const auto* p = reinterpret_cast<const std::uint8_t*>(t.data());
+        CAPTURE(t.size());
+        std::string want = costream::to_utf8_string(costream_reference::utf8_decode(p, t.size()));
+        CHECK(costream::decode(as_bytes(t), encoding::utf8) == want);
+        CHECK(costream::byte_length(std::string_view(t), encoding::utf8) == want.size());
+    }
     const char digits[] = "0123456789abcdefABCDEF+/-_= \n!\xc5\xa1zZ";
     for (int round = 0; round < 400; ++round) {
         bytes b = rng.random_bytes(max_len_for(round));
@@ -268,6 +279,49 @@ TEST_CASE("optimized loops agree with the slow reference decoders on random inpu
         CAPTURE(simd);
         costream::detail::encoding_simd_enabled = simd;
         check_against_references();
+    }
+    costream::detail::encoding_simd_enabled = true;
+}
+
+TEST_CASE("utf8 validation finds each malformed sequence at every offset around block edges") {
+    // Each sequence is put at every offset 0..70 inside ASCII (so it straddles the 8- and
+    // 32-byte blocks of the fast loops in every way), also with a multi-byte tail after it.
+    const std::string_view sequences[] = {
+        "\xc3", "\xc3(", "\xe2\x82", "\xe2\x82(", "\xf0\x9d\x84", "\xc0\x80", "\xc1\xbf",
+        "\xe0\x80\x80", "\xe0\x9f\xbf", "\xed\xa0\x80", "\xed\xbf\xbf", "\xf0\x80\x80\x80",
+        "\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf4\xbf\xbf\xbf", "\xf5\x80\x80\x80",
+        "\xf8\x88\x80\x80", "\xff", "\x80", "\xbf\x80", "\xc3\xa9\x80", "\xe2\x82\xac\x80",
+        "\xf0\x9d\x84\x9e\x80", "\xe2(\xac", "\xf0\x9d(\x9e",
+        // valid ones, for the other side of the same checks
+        "\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80", "\xed\x9f\xbf", "\xee\x80\x80", "\xf0\x90\x80\x80",
+        "\xf4\x8f\xbf\xbf", "\xef\xbf\xbd"};
+    for (bool simd : {true, false}) {
+        costream::detail::encoding_simd_enabled = simd;
+        for (std::string_view seq : sequences) {
+            for (std::size_t offset = 0; offset <= 70; ++offset) {
+                for (std::string_view tail :
+                     {std::string_view(""), std::string_view("\xc3\xa9z")}) {
+                    std::string t(offset, 'a');
+                    t.append(seq);
+                    t.append(tail);
+                    t.append(40, 'b');
+                    if (offset % 3 == 0) t.append("\xe2\x82\xac"); // end on a multi-byte char too
+                    const auto* p = reinterpret_cast<const std::uint8_t*>(t.data());
+                    std::string want =
+                        costream::to_utf8_string(costream_reference::utf8_decode(p, t.size()));
+                    CAPTURE(simd);
+                    CAPTURE(offset);
+                    CAPTURE(costream::decode(as_bytes(seq), encoding::hex));
+                    CHECK(costream::decode(as_bytes(t), encoding::utf8) == want);
+                    // The same sequence as the very last bytes.
+                    std::string end(offset, 'a');
+                    end.append(seq);
+                    const auto* q = reinterpret_cast<const std::uint8_t*>(end.data());
+                    CHECK(costream::decode(as_bytes(end), encoding::utf8) ==
+                          costream::to_utf8_string(costream_reference::utf8_decode(q, end.size())));
+                }
+            }
+        }
     }
     costream::detail::encoding_simd_enabled = true;
 }
