@@ -4,8 +4,9 @@
 // Text model. A JavaScript string is a sequence of UTF-16 code units. costream accepts and
 // returns text two ways:
 //  - std::string / std::string_view hold UTF-8 text: the UTF-8 form of the JS string. This
-//    is the everyday C++ API. 'latin1' writes each code point's low byte, as Node writes each
-//    UTF-16 unit's low byte; decoding to std::string yields UTF-8.
+//    is the everyday C++ API. Encoding reads it as that JS string: 'latin1' and 'ascii' write
+//    each UTF-16 unit's low byte, as Node does (so a character above U+FFFF, two units, gives
+//    two bytes); decoding to std::string yields UTF-8.
 //  - std::u16string / std::u16string_view hold UTF-16 code units exactly as a JS string does,
 //    lone surrogates included. Use them where Node's behaviour on lone surrogates matters.
 //
@@ -456,37 +457,45 @@ inline std::string decode(std::span<const std::uint8_t> bytes, encoding enc) {
     return out;
 }
 
-/// Same, as UTF-16 code units (exactly the JS string Node returns, lone surrogates included).
-inline std::u16string decode_u16(std::span<const std::uint8_t> bytes, encoding enc) {
+/// Appends decode_u16(bytes, enc) to `out` (no temporary string).
+inline void decode_u16_append(std::u16string& out, std::span<const std::uint8_t> bytes,
+                              encoding enc) {
     const std::uint8_t* p = bytes.data();
     const std::size_t n = bytes.size();
-    std::u16string out;
+    const std::size_t old = out.size();
     switch (enc) {
     case encoding::utf8:
-        out.resize(n);
-        out.resize(detail::utf8_to_utf16(out.data(), p, n));
-        break;
+        out.resize(old + n);
+        out.resize(old + detail::utf8_to_utf16(out.data() + old, p, n));
+        return;
     case encoding::utf16le:
-        out.resize(n / 2);
+        out.resize(old + n / 2);
         for (std::size_t i = 0; i < n / 2; ++i)
-            out[i] = detail::load_u16le(p + 2 * i);
-        break;
+            out[old + i] = detail::load_u16le(p + 2 * i);
+        return;
     case encoding::latin1:
-        out.assign(p, p + n);
-        break;
+        out.append(p, p + n);
+        return;
     case encoding::ascii:
-        out.resize(n);
+        out.resize(old + n);
         for (std::size_t i = 0; i < n; ++i)
-            out[i] = static_cast<char16_t>(p[i] & 0x7F);
-        break;
+            out[old + i] = static_cast<char16_t>(p[i] & 0x7F);
+        return;
     case encoding::hex:
     case encoding::base64:
     case encoding::base64url: {
         std::string ascii = decode(bytes, enc);
-        out.assign(ascii.begin(), ascii.end());
-        break;
+        out.append(ascii.begin(), ascii.end());
+        return;
     }
     }
+}
+
+/// Same as decode, as UTF-16 code units (exactly the JS string Node returns, lone surrogates
+/// included).
+inline std::u16string decode_u16(std::span<const std::uint8_t> bytes, encoding enc) {
+    std::u16string out;
+    decode_u16_append(out, bytes, enc);
     return out;
 }
 

@@ -250,7 +250,7 @@ private:
     }
 
     void append_u16(std::u16string& out, const std::uint8_t* p, std::size_t n) {
-        out.append(decode_u16({p, n}, enc_));
+        decode_u16_append(out, {p, n}, enc_);
     }
 
     void take_pending(std::u16string& out) {

@@ -400,3 +400,12 @@ TEST_CASE("a non-ASCII character after a long ASCII run is read by its low byte,
                                       "cd"),
                encoding::hex) == abs + "abcd");
 }
+
+TEST_CASE("decode_u16_append appends the exact UTF-16 units") {
+    std::u16string s = u">";
+    costream::decode_u16_append(s, unhex("3dd841"), encoding::utf16le);
+    costream::decode_u16_append(s, unhex("e9"), encoding::latin1);
+    costream::decode_u16_append(s, unhex("ff"), encoding::hex);
+    costream::decode_u16_append(s, unhex("c3"), encoding::utf8);
+    CHECK(s == std::u16string{u'>', char16_t(0xD83D), u'\u00e9', u'f', u'f', u'\uFFFD'});
+}
