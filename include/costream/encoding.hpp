@@ -196,7 +196,10 @@ inline std::size_t encode_utf8_into(const std::uint8_t* p, std::size_t n, std::u
                                     std::size_t cap) noexcept {
     std::size_t i = 0, o = 0;
     while (i < n) {
-        std::size_t run = utf8_valid_prefix(p + i, n - i);
+        // Look no further than what can be written, plus one character: a short write into a
+        // long text costs the write, not the text. A stop 4 or more bytes before the window's
+        // end is a real error (no character is longer), not the window cutting a character.
+        std::size_t run = utf8_valid_prefix(p + i, std::min(n - i, cap - o + 4));
         if (run > cap - o) {
             // Cut at the last character boundary that fits.
             std::size_t cut = cap - o;
