@@ -78,6 +78,9 @@ inline std::uint64_t load64(const void* p) noexcept {
 /// Length of the leading run of ASCII bytes in [p, p + n).
 inline std::size_t ascii_prefix(const std::uint8_t* p, std::size_t n) noexcept {
     std::size_t i = 0;
+#if defined(COSTREAM_ENCODING_AVX2)
+    if (n >= 128 && cpu_has_avx2()) i = ascii_prefix_avx2(p, n);
+#endif
     // 32 bytes per step: one OR-reduction keeps the loop branch-light on long ASCII text.
     for (; i + 32 <= n; i += 32) {
         std::uint64_t v =

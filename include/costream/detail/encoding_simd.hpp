@@ -31,6 +31,21 @@ inline bool cpu_has_avx2() noexcept {
 #endif
 }
 
+/// Length of the leading ASCII run, in steps of 128 bytes (a multiple of 128; the scalar loop
+/// finds the exact end inside the step that holds a high bit).
+__attribute__((target("avx2"))) inline std::size_t ascii_prefix_avx2(const std::uint8_t* p,
+                                                                     std::size_t n) noexcept {
+    std::size_t i = 0;
+    for (; i + 128 <= n; i += 128) {
+        const __m256i* v = reinterpret_cast<const __m256i*>(p + i);
+        __m256i any =
+            _mm256_or_si256(_mm256_or_si256(_mm256_loadu_si256(v), _mm256_loadu_si256(v + 1)),
+                            _mm256_or_si256(_mm256_loadu_si256(v + 2), _mm256_loadu_si256(v + 3)));
+        if (_mm256_movemask_epi8(any) != 0) break;
+    }
+    return i;
+}
+
 /// Bytes to lowercase hex, 32 bytes per step. Returns the input bytes done (a multiple of 32).
 __attribute__((target("avx2"))) inline std::size_t
 hex_encode_avx2(char* out, const std::uint8_t* in, std::size_t n) noexcept {
