@@ -174,7 +174,18 @@ public:
         work_.reset();
         // io_ is the last member, so it is destroyed first: the handlers it still holds may
         // own tracked executors that count down io_work_, which must still exist.
-        if (detail::current_loop_slot() == this) detail::current_loop_slot() = prev_current_;
+        // Leave this thread's stack of current loops, also when destroyed out of order.
+        loop*& slot = detail::current_loop_slot();
+        if (slot == this) {
+            slot = prev_current_;
+        } else {
+            for (loop* p = slot; p; p = p->prev_current_) {
+                if (p->prev_current_ == this) {
+                    p->prev_current_ = prev_current_;
+                    break;
+                }
+            }
+        }
     }
 
     /// The current loop of this thread: the most recently constructed live loop, or, when
@@ -291,6 +302,10 @@ public:
 
     /// The loop's Asio executor (blocking.possibly, untracked).
     executor_type get_executor() noexcept;
+
+    /// Diagnostic: how many times the poll phase entered the io_context (and so possibly
+    /// the kernel). It does not when no I/O is outstanding and there is no need to sleep.
+    std::uint64_t io_poll_count() const noexcept { return io_polls_; }
 
     /// True on the thread where this loop is the current loop.
     bool is_current() const noexcept { return detail::current_loop_slot() == this; }
@@ -444,8 +459,12 @@ private:
             run_callback(t);
         }
     }
-    void run_pending() { run_queue_snapshot(pending_); }
-    void run_closing() { run_queue_snapshot(closing_); }
+    void run_pending() {
+        if (!pending_.empty()) run_queue_snapshot(pending_);
+    }
+    void run_closing() {
+        if (!closing_.empty()) run_queue_snapshot(closing_);
+    }
 
     void poll_io(bool block, std::optional<std::int64_t> due) {
         struct io_guard {
@@ -453,6 +472,7 @@ private:
             explicit io_guard(bool& x) : f(x) { f = true; }
             ~io_guard() { f = false; }
         } g(in_io_);
+        ++io_polls_;
         if (block) {
             if (!due) {
                 io_.run_one();
@@ -491,7 +511,7 @@ private:
         } else {
             poll_io(true, due); // only ref'd handles: wait for whatever they produce
         }
-        run_queue_snapshot(posted_);
+        if (!posted_.empty()) run_queue_snapshot(posted_);
     }
 
     // node: processImmediate. The queue is taken whole at the start (immediates queued now
@@ -736,6 +756,7 @@ private:
     bool stop_ = false;
     bool in_io_ = false;
     int depth_ = 0;
+    std::uint64_t io_polls_ = 0;
     loop* prev_current_ = nullptr;
 
     detail::loop_fifo<task> ticks_, microtasks_, pending_, posted_, closing_;

@@ -111,15 +111,15 @@ private:
             T* t = std::launder(static_cast<T*>(p));
             struct guard {
                 T* t;
-                ~guard() { t->~T(); }
+                ~guard() { std::destroy_at(t); }
             } g{t};
             (*t)();
         },
-        [](void* p) { std::launder(static_cast<T*>(p))->~T(); },
+        [](void* p) { std::destroy_at(std::launder(static_cast<T*>(p))); },
         trivial_v<T> ? nullptr : +[](void* dst, void* src) noexcept {
             T* s = std::launder(static_cast<T*>(src));
             ::new (dst) T(std::move(*s));
-            s->~T();
+            std::destroy_at(s);
         }};
 
     template <class T>
@@ -201,7 +201,7 @@ private:
         for (std::size_t i = 0; i < n; ++i) {
             T* s = data_ + ((head_ + i) & (cap_ - 1));
             ::new (static_cast<void*>(nd + i)) T(std::move(*s));
-            s->~T();
+            std::destroy_at(s);
         }
         ::operator delete(static_cast<void*>(data_));
         data_ = nd;

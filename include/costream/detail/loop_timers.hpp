@@ -8,6 +8,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <new>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -59,6 +61,61 @@ struct loop_link_list {
     }
 };
 
+/// A per-thread free list of 128-byte blocks for timer and immediate nodes: creating an
+/// immediate or a timer costs no malloc in steady state. The list head is plain data (valid
+/// through thread exit); a separate thread_local frees the blocks when the thread ends, and
+/// nodes released after that go straight to operator delete.
+struct loop_node_alloc {
+    static constexpr std::size_t block = 128;
+    static constexpr unsigned max_cached = 4096;
+    struct list {
+        void* head;
+        unsigned count;
+        bool dead;
+    };
+    static list& tl() noexcept {
+        thread_local list l{nullptr, 0, false};
+        return l;
+    }
+    struct cleaner {
+        ~cleaner() {
+            list& l = tl();
+            l.dead = true;
+            while (void* p = l.head) {
+                std::memcpy(&l.head, p, sizeof(void*));
+                ::operator delete(p);
+            }
+            l.count = 0;
+        }
+    };
+    static void* allocate(std::size_t n) {
+        if (n > block) return ::operator new(n);
+        list& l = tl();
+        if (void* p = l.head) {
+            std::memcpy(&l.head, p, sizeof(void*));
+            --l.count;
+            return p;
+        }
+        if (!l.dead) {
+            thread_local cleaner c;
+            (void)c;
+        }
+        return ::operator new(block);
+    }
+    static void deallocate(void* p, std::size_t n) noexcept {
+        if (n <= block) {
+            list& l = tl();
+            if (!l.dead && l.count < max_cached) {
+                std::memcpy(p, &l.head, sizeof(void*));
+                l.head = p;
+                ++l.count;
+                return;
+            }
+        }
+        ::operator delete(p);
+    }
+};
+
 /// What Node's Timeout and Immediate objects have in common: a callback, ref state and the
 /// destroyed flag. Shared by the loop (while queued) and by handles (intrusive count).
 struct loop_handle_node : loop_link {
@@ -70,6 +127,11 @@ struct loop_handle_node : loop_link {
 
     virtual void call() = 0;
     virtual ~loop_handle_node() = default;
+
+    static void* operator new(std::size_t n) { return loop_node_alloc::allocate(n); }
+    static void operator delete(void* p, std::size_t n) noexcept {
+        loop_node_alloc::deallocate(p, n);
+    }
 
     void add_ref() noexcept { ++refs; }
     void release() noexcept {

@@ -21,6 +21,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -310,4 +312,51 @@ TEST_CASE("the executor posts from a foreign thread through the thread-safe path
     l.run();
     th.join();
     CHECK(ran);
+}
+
+TEST_CASE("with no I/O outstanding the poll phase does not enter the io_context") {
+    costream::loop l;
+    int n = 0;
+    std::function<void()> chain = [&] {
+        if (++n < 1000) costream::set_immediate(chain);
+    };
+    costream::set_immediate(chain);
+    l.run();
+    CHECK(n == 1000);
+    CHECK(l.io_poll_count() == 0);
+}
+
+TEST_CASE("with a live idle socket the poll phase polls without blocking while immediates wait") {
+    costream::loop l;
+    using proto = asio::local::stream_protocol;
+    proto::socket a(l.get_executor()), b(l.get_executor());
+    asio::local::connect_pair(a, b);
+    char byte;
+    bool read_done = false;
+    a.async_read_some(asio::buffer(&byte, 1), [&](boost::system::error_code ec, std::size_t) {
+        CHECK(ec == asio::error::operation_aborted);
+        read_done = true;
+    });
+    int n = 0;
+    std::function<void()> chain = [&] {
+        if (++n < 1000)
+            costream::set_immediate(chain);
+        else
+            a.close(); // lets run() return
+    };
+    costream::set_immediate(chain);
+    l.run(); // would hang if a poll phase blocked while immediates were queued
+    CHECK(n == 1000);
+    CHECK(read_done);
+    CHECK(l.io_poll_count() >= 1000);
+}
+
+TEST_CASE("loops destroyed out of order leave a valid current loop") {
+    auto a = std::make_unique<costream::loop>();
+    auto b = std::make_unique<costream::loop>();
+    auto c = std::make_unique<costream::loop>();
+    b.reset(); // the middle one goes first
+    CHECK(&costream::loop::current() == c.get());
+    c.reset();
+    CHECK(&costream::loop::current() == a.get());
 }
