@@ -784,12 +784,12 @@ private:
 };
 
 /// The loop's Asio standard executor. execute() from the loop thread runs the function
-/// inline when blocking.possibly (dispatch) and queues it for the poll phase when
-/// blocking.never (post, defer, co_spawn's start); from another thread it goes through
-/// loop::post. A tracked executor (prefer(ex, outstanding_work.tracked), which Asio I/O
-/// objects hold while an operation is pending) keeps run() from returning. Completions
-/// delivered by the io_context run as poll-phase callbacks followed by the tick/microtask
-/// drain.
+/// inline when blocking.possibly (dispatch; so co_spawn from the loop thread starts the
+/// coroutine at once, like calling an async function) and queues it for the poll phase when
+/// blocking.never (post, defer); from another thread it goes through loop::post. A tracked executor
+/// (prefer(ex, outstanding_work.tracked), which Asio I/O objects hold while an operation is
+/// pending) keeps run() from returning. Completions delivered by the io_context run as poll-phase
+/// callbacks followed by the tick/microtask drain.
 class loop::executor_type {
 public:
     executor_type(const executor_type& o) noexcept : loop_(o.loop_), bits_(o.bits_) { started(); }
