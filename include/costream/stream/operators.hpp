@@ -134,10 +134,13 @@ private:
 
 enum class pull_status { satisfied, need_wait, ended, failed, stopped, yield };
 
-/// Input chunks one synchronous pump may take before it yields (as a microtask): Node takes
-/// one chunk per promise turn, so a filter that rejects everything must not read an endless
-/// source inside one call; this keeps batching while letting consumers that stop (some,
-/// find, take further down) act in between.
+/// Input chunks a stage may take synchronously before it yields (as a microtask): Node takes
+/// one chunk per promise turn. The count spans do_read calls and is reset only when the
+/// stage resumes from the loop, so a consumer that reads synchronously without end (a sink
+/// whose writes complete at once) still lets the tick queue drain every pump_budget chunks
+/// (the next_tick callbacks each chunk schedules stay bounded), a filter that rejects
+/// everything cannot read an endless source inside one call, and consumers that stop
+/// (some, find, take further down) act in between.
 inline constexpr std::size_t pump_budget = 16;
 
 /// The input side of an operator stream, producing Out: the source readable and a chain of
@@ -403,7 +406,7 @@ private:
                 want_ = this->push(std::move(o));
                 return want_;
             };
-            std::size_t budget = detail::pump_budget;
+            std::size_t& budget = budget_; // spans calls: see pump_budget
             while (want_ && !done_ && !armed_) {
                 bool stop = false;
                 detail::pull_status st = chain_->pull(detail::emit_ref<Out>(sink), stop, budget);
@@ -417,12 +420,14 @@ private:
                     armed_ = true;
                     chain_->arm([s = ptr<sync_operator_stream>(this)] {
                         s->armed_ = false;
+                        s->budget_ = detail::pump_budget;
                         s->pump();
                     });
                 } else if (st == detail::pull_status::yield) {
                     armed_ = true;
                     this->get_loop().queue_microtask([s = ptr<sync_operator_stream>(this)] {
                         s->armed_ = false;
+                        s->budget_ = detail::pump_budget;
                         s->pump();
                     });
                 }
@@ -447,6 +452,7 @@ private:
 
     std::unique_ptr<detail::chain<Out>> chain_;
     boost::asio::cancellation_slot signal_;
+    std::size_t budget_ = detail::pump_budget;
     bool want_ = false;
     bool busy_ = false;
     bool armed_ = false;
@@ -538,7 +544,7 @@ private:
             start(std::move(v));
             return can_take();
         };
-        std::size_t budget = detail::pump_budget;
+        std::size_t& budget = budget_;
         while (can_take() && !armed_) {
             bool stop = false;
             detail::pull_status st = chain_->pull(detail::emit_ref<In>(sink), stop, budget);
@@ -556,6 +562,7 @@ private:
                 armed_ = true;
                 chain_->arm([s = ptr<async_operator_stream>(this)] {
                     s->armed_ = false;
+                    s->budget_ = detail::pump_budget;
                     s->flush();
                     s->pump();
                 });
@@ -563,6 +570,7 @@ private:
                 armed_ = true;
                 this->get_loop().queue_microtask([s = ptr<async_operator_stream>(this)] {
                     s->armed_ = false;
+                    s->budget_ = detail::pump_budget;
                     s->flush();
                     s->pump();
                 });
@@ -674,6 +682,7 @@ private:
     detail::ring<slot> q_;
     std::uint64_t head_seq_ = 0;
     std::size_t in_flight_ = 0;
+    std::size_t budget_ = detail::pump_budget;
     bool want_ = false;
     bool busy_ = false;
     bool armed_ = false;

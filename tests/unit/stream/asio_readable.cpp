@@ -1,0 +1,197 @@
+// Unit tests of stream/asio_readable.hpp over real file descriptors: a local socket pair, a
+// pipe and a TCP connection on 127.0.0.1, all on the loop's executor.
+#include <costream/stream/asio_readable.hpp>
+
+#include <costream/buffer.hpp>
+#include <costream/loop.hpp>
+#include <costream/stream/operators.hpp>
+
+#include <doctest/doctest.h>
+
+#include <boost/asio/connect_pipe.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/connect_pair.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/readable_pipe.hpp>
+#include <boost/asio/writable_pipe.hpp>
+#include <boost/asio/write.hpp>
+
+#include <sys/socket.h>
+
+#include <string>
+#include <vector>
+
+namespace cs = costream::stream;
+namespace asio = boost::asio;
+using boost::system::error_code;
+using local_socket = asio::local::stream_protocol::socket;
+
+namespace {
+
+std::string pattern(std::size_t n) {
+    std::string s(n, '\0');
+    for (std::size_t i = 0; i < n; ++i)
+        s[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
+    return s;
+}
+
+// Writes all of `s` with blocking semantics on a non-blocking-free raw socket.
+template <class Sock>
+void write_all(Sock& s, const std::string& data) {
+    asio::write(s, asio::buffer(data));
+}
+
+struct recorder {
+    std::vector<std::string> events;
+    std::string data;
+    template <class R>
+    void attach(R& r) {
+        r.on("data", [this](const costream::buffer& b) { data += b.to_string(); });
+        r.on("end", [this] { events.push_back("end"); });
+        r.on("error", [this](const error_code& ec) {
+            events.push_back("error " + std::string(costream::node_code(ec)));
+        });
+        r.on("close", [this] { events.push_back("close"); });
+    }
+};
+
+} // namespace
+
+TEST_CASE("a local socket becomes a readable: data then end then close") {
+    costream::loop l;
+    local_socket a(l.get_executor()), b(l.get_executor());
+    asio::local::connect_pair(a, b);
+    auto r = cs::make<cs::asio_readable<local_socket>>(std::move(a));
+    recorder rec;
+    rec.attach(*r);
+    write_all(b, "hello ");
+    write_all(b, "world");
+    b.shutdown(asio::socket_base::shutdown_send);
+    l.run();
+    CHECK(rec.data == "hello world");
+    CHECK(rec.events == std::vector<std::string>{"end", "close"});
+    CHECK(r->readable_ended());
+    CHECK(r->destroyed());
+    CHECK_FALSE(r->next_layer().is_open()); // auto_destroy closed the socket
+}
+
+TEST_CASE("a pipe becomes a readable that operators can consume") {
+    costream::loop l;
+    asio::readable_pipe rp(l.get_executor());
+    asio::writable_pipe wp(l.get_executor());
+    asio::connect_pipe(rp, wp);
+    const std::string payload = pattern(300000); // more than the pipe buffer holds at once
+    asio::async_write(wp, asio::buffer(payload), [&](const error_code& ec, std::size_t) {
+        REQUIRE_FALSE(ec);
+        wp.close();
+    });
+    auto r = cs::make<cs::asio_readable<asio::readable_pipe>>(std::move(rp));
+    auto total = cs::reduce(
+        std::move(r), [](std::string acc, costream::buffer b) { return acc + b.to_string(); },
+        std::string());
+    l.run();
+    REQUIRE(total.is_fulfilled());
+    CHECK(total.get() == payload);
+}
+
+TEST_CASE("a TCP connection on 127.0.0.1 becomes a readable") {
+    costream::loop l;
+    asio::ip::tcp::acceptor acc(l.get_executor(),
+                                asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    asio::ip::tcp::socket client(l.get_executor()), server(l.get_executor());
+    client.connect(acc.local_endpoint());
+    acc.accept(server);
+    const std::string payload = pattern(1 << 20);
+    asio::async_write(server, asio::buffer(payload), [&](const error_code& ec, std::size_t) {
+        REQUIRE_FALSE(ec);
+        server.shutdown(asio::socket_base::shutdown_send);
+    });
+    auto r = cs::make<cs::asio_readable<asio::ip::tcp::socket>>(std::move(client));
+    recorder rec;
+    rec.attach(*r);
+    l.run();
+    CHECK(rec.data.size() == payload.size());
+    CHECK(rec.data == payload);
+    CHECK(rec.events == std::vector<std::string>{"end", "close"});
+}
+
+TEST_CASE("nothing is read while the buffered amount is at or above high_water_mark") {
+    costream::loop l;
+    local_socket a(l.get_executor()), b(l.get_executor());
+    asio::local::connect_pair(a, b);
+    const std::string payload = pattern(100 * 1024);
+    write_all(b, payload); // sits in the socket buffers
+    cs::asio_readable_options o;
+    o.readable.high_water_mark = 16 * 1024;
+    o.read_size = 4096;
+    auto r = cs::make<cs::asio_readable<local_socket>>(std::move(a), o);
+    r->read(0); // paused mode: start filling the buffer, no consumer
+    l.run();    // returns: no read is pending once the buffer is full
+    CHECK(r->readable_length() >= 16 * 1024);
+    CHECK(r->readable_length() < 16 * 1024 + 4096);
+    CHECK(r->reads_issued() == r->readable_length() / 4096);
+    // a consumer drains it; the rest of the data follows, then the end
+    recorder rec;
+    rec.attach(*r);
+    b.shutdown(asio::socket_base::shutdown_send);
+    l.run();
+    CHECK(rec.data == payload);
+    CHECK(rec.events == std::vector<std::string>{"end", "close"});
+}
+
+TEST_CASE("destroy closes the socket and a pending read ends without an error") {
+    costream::loop l;
+    local_socket a(l.get_executor()), b(l.get_executor());
+    asio::local::connect_pair(a, b);
+    auto r = cs::make<cs::asio_readable<local_socket>>(std::move(a));
+    recorder rec;
+    rec.attach(*r);
+    write_all(b, "x");
+    r->once("data", [&](const costream::buffer&) { r->destroy(); }); // a read is pending again
+    l.run();
+    CHECK(rec.data == "x");
+    CHECK(rec.events == std::vector<std::string>{"close"});
+    CHECK_FALSE(r->next_layer().is_open());
+}
+
+TEST_CASE("a connection reset by the peer is an error ECONNRESET then close") {
+    costream::loop l;
+    asio::ip::tcp::acceptor acc(l.get_executor(),
+                                asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    asio::ip::tcp::socket client(l.get_executor()), server(l.get_executor());
+    client.connect(acc.local_endpoint());
+    acc.accept(server);
+    auto r = cs::make<cs::asio_readable<asio::ip::tcp::socket>>(std::move(client));
+    recorder rec;
+    rec.attach(*r);
+    write_all(server, "abc");
+    r->once("data", [&](const costream::buffer&) {
+        server.set_option(asio::socket_base::linger(true, 0)); // close() sends RST
+        server.close();
+    });
+    l.run();
+    CHECK(rec.data == "abc");
+    CHECK(rec.events == std::vector<std::string>{"error ECONNRESET", "close"});
+    CHECK(r->errored() == asio::error::connection_reset);
+}
+
+TEST_CASE("a short read and a full read each arrive whole and in order") {
+    costream::loop l;
+    local_socket a(l.get_executor()), b(l.get_executor());
+    asio::local::connect_pair(a, b);
+    cs::asio_readable_options o;
+    o.read_size = 1024;
+    auto r = cs::make<cs::asio_readable<local_socket>>(std::move(a), o);
+    std::vector<std::size_t> sizes;
+    std::string got;
+    r->on("data", [&](const costream::buffer& c) {
+        sizes.push_back(c.size());
+        got += c.to_string();
+        if (sizes.size() == 1) write_all(b, std::string(1024, 'y'));
+        if (sizes.size() == 2) b.shutdown(asio::socket_base::shutdown_send);
+    });
+    write_all(b, std::string(10, 'x'));
+    l.run();
+    CHECK(sizes == std::vector<std::size_t>{10, 1024});
+    CHECK(got == std::string(10, 'x') + std::string(1024, 'y'));
+}

@@ -1,0 +1,254 @@
+// Unit tests of stream/asio_writable.hpp over real file descriptors: a local socket pair, a
+// pipe and a TCP connection on 127.0.0.1; a counting wrapper proves the gathered write.
+#include <costream/stream/asio_writable.hpp>
+
+#include <costream/buffer.hpp>
+#include <costream/loop.hpp>
+#include <costream/promise.hpp>
+#include <costream/stream/asio_readable.hpp>
+
+#include <doctest/doctest.h>
+
+#include <boost/asio/connect_pipe.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/connect_pair.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/readable_pipe.hpp>
+#include <boost/asio/writable_pipe.hpp>
+
+#include <string>
+#include <vector>
+
+namespace cs = costream::stream;
+namespace asio = boost::asio;
+using boost::system::error_code;
+using local_socket = asio::local::stream_protocol::socket;
+
+namespace {
+
+/// A local socket that counts async_write_some calls (each is one write/sendmsg system
+/// call) and records the buffers each call was given.
+struct counting_socket {
+    using executor_type = local_socket::executor_type;
+    local_socket s;
+    int* calls;
+    std::vector<std::vector<const void*>>* seen;
+
+    executor_type get_executor() { return s.get_executor(); }
+    template <class Buffers, class Token>
+    auto async_write_some(const Buffers& bufs, Token&& tok) {
+        ++*calls;
+        std::vector<const void*> ptrs;
+        for (auto it = asio::buffer_sequence_begin(bufs); it != asio::buffer_sequence_end(bufs);
+             ++it)
+            ptrs.push_back(asio::const_buffer(*it).data());
+        seen->push_back(std::move(ptrs));
+        return s.async_write_some(bufs, std::forward<Token>(tok));
+    }
+    template <class Buffers, class Token>
+    auto async_read_some(const Buffers& bufs, Token&& tok) {
+        return s.async_read_some(bufs, std::forward<Token>(tok));
+    }
+    void close(error_code& ec) { s.close(ec); }
+    void shutdown(asio::socket_base::shutdown_type w, error_code& ec) { s.shutdown(w, ec); }
+};
+
+std::string read_all(local_socket& b) {
+    std::string out;
+    error_code ec;
+    char buf[4096];
+    for (;;) {
+        std::size_t n = b.read_some(asio::buffer(buf), ec);
+        out.append(buf, n);
+        if (ec) break;
+    }
+    return out;
+}
+
+struct recorder {
+    std::vector<std::string> events;
+    template <class W>
+    void attach(W& w) {
+        w.on("finish", [this] { events.push_back("finish"); });
+        w.on("error", [this](const error_code& ec) {
+            events.push_back("error " + std::string(costream::node_code(ec)));
+        });
+        w.on("close", [this] { events.push_back("close"); });
+    }
+};
+
+} // namespace
+
+TEST_CASE("queued chunks go out in one gathered write: one system call, the callers' bytes") {
+    costream::loop l;
+    local_socket a(l.get_executor()), b(l.get_executor());
+    asio::local::connect_pair(a, b);
+    int calls = 0;
+    std::vector<std::vector<const void*>> seen;
+    auto w =
+        cs::make<cs::asio_writable<counting_socket>>(counting_socket{std::move(a), &calls, &seen});
+    recorder rec;
+    rec.attach(*w);
+    std::vector<costream::buffer> chunks;
+    for (int i = 0; i < 5; ++i)
+        chunks.push_back(costream::buffer::from(std::string(100 + i, static_cast<char>('a' + i))));
+    w->cork();
+    for (auto& c : chunks)
+        w->write(c);
+    w->uncork();
+    w->end();
+    l.run();
+    CHECK(calls == 1);
+    CHECK(w->writes_issued() == 1);
+    REQUIRE(seen.size() == 1);
+    REQUIRE(seen[0].size() == 5);
+    for (std::size_t i = 0; i < 5; ++i)
+        CHECK(seen[0][i] == chunks[i].data()); // no copy
+    std::string expect;
+    for (auto& c : chunks)
+        expect += c.to_string();
+    CHECK(read_all(b) == expect);
+    CHECK(rec.events == std::vector<std::string>{"finish", "close"});
+}
+
+TEST_CASE("writes made while one is in flight are gathered into the next single write") {
+    costream::loop l;
+    local_socket a(l.get_executor()), b(l.get_executor());
+    asio::local::connect_pair(a, b);
+    int calls = 0;
+    std::vector<std::vector<const void*>> seen;
+    auto w =
+        cs::make<cs::asio_writable<counting_socket>>(counting_socket{std::move(a), &calls, &seen});
+    for (int i = 0; i < 10; ++i)
+        w->write(std::string(10, static_cast<char>('0' + i)));
+    w->end();
+    l.run();
+    CHECK(calls == 2); // the first chunk alone, then the nine queued behind it at once
+    REQUIRE(seen.size() == 2);
+    CHECK(seen[0].size() == 1);
+    CHECK(seen[1].size() == 9);
+    std::string expect;
+    for (int i = 0; i < 10; ++i)
+        expect += std::string(10, static_cast<char>('0' + i));
+    CHECK(read_all(b) == expect);
+}
+
+TEST_CASE("end shuts the socket's sending side: the peer reads end of file before close") {
+    costream::loop l;
+    local_socket a(l.get_executor()), b(l.get_executor());
+    asio::local::connect_pair(a, b);
+    cs::asio_writable_options o;
+    o.writable.auto_destroy = false;
+    auto w = cs::make<cs::asio_writable<local_socket>>(std::move(a), o);
+    recorder rec;
+    rec.attach(*w);
+    w->end("bye");
+    l.run();
+    CHECK(rec.events == std::vector<std::string>{"finish"});
+    CHECK(w->next_layer().is_open()); // shut down, not closed
+    CHECK(read_all(b) == "bye");      // then end of file
+    w->destroy();
+    l.run();
+    CHECK(rec.events == std::vector<std::string>{"finish", "close"});
+    CHECK_FALSE(w->next_layer().is_open());
+}
+
+TEST_CASE("a pipe becomes a writable; finish then close closes the pipe") {
+    costream::loop l;
+    asio::readable_pipe rp(l.get_executor());
+    asio::writable_pipe wp(l.get_executor());
+    asio::connect_pipe(rp, wp);
+    auto w = cs::make<cs::asio_writable<asio::writable_pipe>>(std::move(wp));
+    recorder rec;
+    rec.attach(*w);
+    auto r = cs::make<cs::asio_readable<asio::readable_pipe>>(std::move(rp));
+    std::string got;
+    r->on("data", [&](const costream::buffer& b) { got += b.to_string(); });
+    bool ended = false;
+    r->on("end", [&] { ended = true; });
+    auto writer = [](cs::ptr<cs::asio_writable<asio::writable_pipe>> w) -> costream::promise<> {
+        for (int i = 0; i < 64; ++i) {
+            auto chunk = costream::buffer::alloc(8192, static_cast<std::uint8_t>('A' + i % 26));
+            co_await w->async_write(std::move(chunk)); // waits while writable_length >= hwm
+        }
+        co_await w->async_end();
+    };
+    auto done = writer(w);
+    l.run();
+    CHECK(done.is_fulfilled());
+    CHECK(got.size() == 64 * 8192);
+    CHECK(got.substr(8192, 3) == "BBB");
+    CHECK(ended);
+    CHECK(rec.events == std::vector<std::string>{"finish", "close"});
+}
+
+TEST_CASE("a TCP connection on 127.0.0.1 carries 4 MiB with backpressure") {
+    costream::loop l;
+    asio::ip::tcp::acceptor acc(l.get_executor(),
+                                asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    asio::ip::tcp::socket client(l.get_executor()), server(l.get_executor());
+    client.connect(acc.local_endpoint());
+    acc.accept(server);
+    auto w = cs::make<cs::asio_writable<asio::ip::tcp::socket>>(std::move(client));
+    auto r = cs::make<cs::asio_readable<asio::ip::tcp::socket>>(std::move(server));
+    std::size_t got = 0;
+    std::uint64_t sum = 0;
+    r->on("data", [&](const costream::buffer& b) {
+        got += b.size();
+        for (std::size_t i = 0; i < b.size(); ++i)
+            sum += b[i];
+    });
+    std::size_t max_buffered = 0;
+    auto writer = [&](cs::ptr<cs::asio_writable<asio::ip::tcp::socket>> w) -> costream::promise<> {
+        for (int i = 0; i < 64; ++i) {
+            auto chunk = costream::buffer::alloc(65536, static_cast<std::uint8_t>(i));
+            co_await w->async_write(std::move(chunk));
+            max_buffered = std::max(max_buffered, w->writable_length());
+        }
+        co_await w->async_end();
+    };
+    auto done = writer(w);
+    l.run();
+    CHECK(done.is_fulfilled());
+    CHECK(got == 64u * 65536u);
+    std::uint64_t expect = 0;
+    for (int i = 0; i < 64; ++i)
+        expect += 65536ull * static_cast<std::uint64_t>(i);
+    CHECK(sum == expect);
+    CHECK(max_buffered <= 65536); // the coroutine waited each time instead of queueing all
+}
+
+TEST_CASE("writing to a socket whose peer is gone fails the write, then error, then close") {
+    costream::loop l;
+    local_socket a(l.get_executor()), b(l.get_executor());
+    asio::local::connect_pair(a, b);
+    b.close();
+    auto w = cs::make<cs::asio_writable<local_socket>>(std::move(a));
+    recorder rec;
+    rec.attach(*w);
+    error_code write_ec;
+    w->write(std::string("lost"), [&](const error_code& ec) { write_ec = ec; });
+    l.run();
+    CHECK(write_ec == asio::error::broken_pipe);
+    CHECK(rec.events == std::vector<std::string>{"error EPIPE", "close"});
+    CHECK_FALSE(w->next_layer().is_open());
+}
+
+TEST_CASE(
+    "destroy during a write closes the socket and the write fails with ERR_STREAM_DESTROYED") {
+    costream::loop l;
+    local_socket a(l.get_executor()), b(l.get_executor());
+    asio::local::connect_pair(a, b);
+    auto w = cs::make<cs::asio_writable<local_socket>>(std::move(a));
+    recorder rec;
+    rec.attach(*w);
+    // more than the socket buffers take, so the write is still pending at destroy()
+    std::vector<error_code> ecs;
+    w->write(costream::buffer::alloc(8 << 20, 1), [&](const error_code& ec) { ecs.push_back(ec); });
+    w->destroy();
+    l.run();
+    REQUIRE(ecs.size() == 1);
+    CHECK(ecs[0] == costream::errc::stream_destroyed);
+    CHECK(rec.events == std::vector<std::string>{"close"});
+}
