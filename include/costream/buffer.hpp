@@ -488,7 +488,8 @@ public:
         if (ts < 0) detail::throw_out_of_range("targetStart", ">= 0", detail::received_number(ts));
         const std::int64_t ss = source_start.value_or(0);
         if (ss < 0 || std::cmp_greater(ss, size_))
-            detail::throw_out_of_range("sourceStart", ">= 0 && <= " + std::to_string(size_),
+            detail::throw_out_of_range("sourceStart",
+                                       detail::str_cat({">= 0 && <= ", std::to_string(size_)}),
                                        detail::received_number(ss));
         std::int64_t se =
             source_end.has_value() ? source_end.value() : static_cast<std::int64_t>(size_);
@@ -914,6 +915,14 @@ private:
         // node: buffer.js fromString / fromStringFast
         const encoding e = enc.resolve(encoding::utf8, true);
         if (text.empty()) return {};
+        if constexpr (std::is_same_v<Text, std::string_view>) {
+            // ASCII text is its own utf8, latin1 and ascii encoding: copy it (V8's one-byte
+            // strings take the same shortcut).
+            if ((e == encoding::utf8 || e == encoding::latin1 || e == encoding::ascii) &&
+                detail::ascii_only(text))
+                return from(std::span<const std::uint8_t>(
+                    reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+        }
         const std::size_t estimate = costream::byte_length(text, e);
         if (estimate == 0) return {};
         if (estimate < pool_size / 2) {
@@ -1063,7 +1072,8 @@ private:
         }
         if (bytes.size() > shown) {
             const std::size_t rest = bytes.size() - shown;
-            out += " ... " + std::to_string(rest) + (rest > 1 ? " more bytes" : " more byte");
+            out.append(" ... ").append(std::to_string(rest));
+            out.append(rest > 1 ? " more bytes" : " more byte");
         }
         out += '>';
         return out;

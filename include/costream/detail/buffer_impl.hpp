@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <limits>
 #include <new>
 #include <string>
@@ -245,6 +246,21 @@ constexpr std::int64_t sign_extend(std::uint64_t v) noexcept {
     }
 }
 
+/// Whether every byte of `s` is ASCII (a word at a time).
+inline bool ascii_only(std::string_view s) noexcept {
+    const char* p = s.data();
+    std::size_t n = s.size(), i = 0;
+    std::uint64_t high = 0;
+    for (; i + 8 <= n; i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p + i, 8);
+        high |= w;
+    }
+    for (; i < n; ++i)
+        high |= static_cast<std::uint8_t>(p[i]);
+    return (high & 0x8080808080808080ULL) == 0;
+}
+
 // ---------------------------------------------------------------------------------------
 // Searching (node: src/node_buffer.cc IndexOfOffset, nbytes::SearchString).
 
@@ -327,14 +343,34 @@ inline std::string wtf8(std::u16string_view s) {
 // ---------------------------------------------------------------------------------------
 // Node's error messages (lib/internal/errors.js, lib/internal/buffer.js, lib/buffer.js).
 
+/// Concatenates pieces with one allocation. (g++ 12 at -O3 reports false -Wrestrict
+/// warnings on chains of std::string operator+, which -Werror users would see.)
+inline std::string str_cat(std::initializer_list<std::string_view> pieces) {
+    std::size_t n = 0;
+    for (auto p : pieces)
+        n += p.size();
+    std::string out;
+    out.reserve(n);
+    for (auto p : pieces)
+        out.append(p);
+    return out;
+}
+
 /// node: addNumericalSeparator. "4294967297" -> "4_294_967_297".
 inline std::string add_numerical_separator(const std::string& val) {
-    std::string res;
-    std::size_t i = val.size();
     const std::size_t start = !val.empty() && val[0] == '-' ? 1 : 0;
-    for (; i >= start + 4; i -= 3)
-        res = "_" + val.substr(i - 3, 3) + res;
-    return val.substr(0, i) + res;
+    const std::size_t digits = val.size() - start;
+    if (digits < 4) return val;
+    std::size_t first = digits % 3;
+    if (first == 0) first = 3;
+    std::string out;
+    out.reserve(val.size() + digits / 3);
+    out.append(val, 0, start + first);
+    for (std::size_t i = start + first; i < val.size(); i += 3) {
+        out.push_back('_');
+        out.append(val, i, 3);
+    }
+    return out;
 }
 
 /// How ERR_OUT_OF_RANGE prints a number it received: digits, with separators past 2**32.
@@ -349,7 +385,9 @@ std::string received_number(T v) {
 /// The same for a BigInt: separators past 2n ** 32n, then "n".
 template <std::integral T>
 std::string received_bigint(T v) {
-    return received_number(v) + "n";
+    std::string s = received_number(v);
+    s.push_back('n');
+    return s;
 }
 
 /// ERR_OUT_OF_RANGE: `The value of "<name>" is out of range. It must be <range>. Received <r>`.
@@ -378,7 +416,7 @@ std::string received_bigint(T v) {
 /// node: validateOffset / validateNumber with a minimum and a maximum.
 [[noreturn]] inline void throw_offset_range(std::string_view name, std::int64_t value,
                                             std::uint64_t min, std::uint64_t max) {
-    std::string range = ">= " + std::to_string(min) + " && <= " + std::to_string(max);
+    const std::string range = str_cat({">= ", std::to_string(min), " && <= ", std::to_string(max)});
     throw_out_of_range(name, range, received_number(value));
 }
 
@@ -398,13 +436,14 @@ template <std::size_t Bytes, bool Signed, std::integral V>
         throw_out_of_range("value", range, received_bigint(value));
     } else if constexpr (Bytes > 4) {
         const std::string bits = std::to_string(Signed ? Bytes * 8 - 1 : Bytes * 8);
-        range = Signed ? ">= -(2 ** " + bits + ") and < 2 ** " + bits : ">= 0 and < 2 ** " + bits;
+        range = Signed ? str_cat({">= -(2 ** ", bits, ") and < 2 ** ", bits})
+                       : str_cat({">= 0 and < 2 ** ", bits});
         throw_out_of_range("value", range, received_number(value));
     } else {
         constexpr std::int64_t min = Signed ? -(std::int64_t(1) << (Bytes * 8 - 1)) : 0;
         constexpr std::int64_t max = Signed ? (std::int64_t(1) << (Bytes * 8 - 1)) - 1
                                             : (std::int64_t(1) << (Bytes * 8)) - 1;
-        range = ">= " + std::to_string(min) + " and <= " + std::to_string(max);
+        range = str_cat({">= ", std::to_string(min), " and <= ", std::to_string(max)});
         throw_out_of_range("value", range, received_number(value));
     }
 }
@@ -485,7 +524,10 @@ inline std::string inspect_string(std::u16string_view s) {
 
 /// ERR_INVALID_ARG_VALUE: `The argument '<name>' is invalid. Received <inspected>`.
 [[noreturn]] inline void throw_invalid_arg_value(std::string_view name, std::string inspected) {
-    if (inspected.size() > 128) inspected = inspected.substr(0, 128) + "...";
+    if (inspected.size() > 128) {
+        inspected.resize(128);
+        inspected.append("...");
+    }
     std::string m = "The argument '";
     m.append(name).append("' is invalid. Received ").append(inspected);
     throw type_error(errc::invalid_arg_value, m);

@@ -53,8 +53,10 @@ TEST_CASE("node oracle 19_buf_concat_compare: concat, compare and equals as Node
     std::sort(list.begin(), list.end(),
               [](const buffer& x, const buffer& y) { return buffer::compare(x, y) < 0; });
     std::string sorted;
-    for (const auto& x : list)
-        sorted += (sorted.empty() ? "" : " ") + js::json_string(std::string_view(x.to_string()));
+    for (const auto& x : list) {
+        if (!sorted.empty()) sorted.push_back(' ');
+        sorted.append(js::json_string(std::string_view(x.to_string())));
+    }
     t.log("sorted: ", sorted);
     costream_test::check_node_trace(t, "19_buf_concat_compare");
 }

@@ -56,9 +56,10 @@ TEST_CASE("node oracle 23_buf_bytelength: byteLength for every encoding") {
                           "ascii", "hex",     "base64", "base64url"};
     for (const auto& s : strs) {
         std::string parts;
-        for (const char* e : encs)
-            parts += std::string(parts.empty() ? "" : " ") + e + "=" +
-                     std::to_string(buffer::byte_length(s, e));
+        for (const char* e : encs) {
+            if (!parts.empty()) parts.push_back(' ');
+            parts.append(e).append("=").append(std::to_string(buffer::byte_length(s, e)));
+        }
         t.log(escaped_json(s), ": ", parts);
     }
     t.log("check base64 'a b=': byteLength=", buffer::byte_length("a b=", "base64"),

@@ -35,10 +35,12 @@ struct val {
     val(const std::string& s) : text(js::json_string(std::string_view(s))) {}
     val(const char* s) : text(js::json_string(std::string_view(s))) {}
     val(std::initializer_list<val> items) {
-        text = "[";
-        for (const auto& i : items)
-            text += (text.size() > 1 ? "," : "") + i.text;
-        text += "]";
+        text.push_back('[');
+        for (const auto& i : items) {
+            if (text.size() > 1) text.push_back(',');
+            text.append(i.text);
+        }
+        text.push_back(']');
     }
 };
 

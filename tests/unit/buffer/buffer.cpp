@@ -214,11 +214,12 @@ TEST_CASE("pooled buffers outlive the thread that carved them") {
     std::vector<buffer> made;
     std::thread worker([&] {
         for (int i = 0; i < 100; ++i)
-            made.push_back(buffer::from("item " + std::to_string(i)));
+            made.push_back(buffer::from(std::string("item ").append(std::to_string(i))));
     }); // the thread exits: its pool drops its reference to the slab
     worker.join();
     for (int i = 0; i < 100; ++i)
-        CHECK(made[static_cast<std::size_t>(i)].to_string() == "item " + std::to_string(i));
+        CHECK(made[static_cast<std::size_t>(i)].to_string() ==
+              std::string("item ").append(std::to_string(i)));
 }
 
 TEST_CASE("filling whole slabs with the smallest pieces keeps the counts right") {

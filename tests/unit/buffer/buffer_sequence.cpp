@@ -23,8 +23,11 @@ namespace {
 
 std::vector<buffer> numbered_chunks(int count) {
     std::vector<buffer> chunks;
-    for (int i = 0; i < count; ++i)
-        chunks.push_back(buffer::from("<" + std::to_string(i) + ">"));
+    for (int i = 0; i < count; ++i) {
+        std::string text = "<";
+        text.append(std::to_string(i)).append(">");
+        chunks.push_back(buffer::from(text));
+    }
     return chunks;
 }
 
