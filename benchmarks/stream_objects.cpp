@@ -1,0 +1,227 @@
+// Benchmark: object mode, generator -> transform -> counting writable, 5 M small structs.
+// costream: a generator readable (Node's Readable.from(generator): pushes until push()
+// returns false) -> map() (a synchronous operator stage, standing in for a Transform until
+// transform.hpp lands) -> a counting basic_writable, joined by stream::pipe() (pipeline.hpp
+// had not landed when this was written; pipe() is what pipeline() joins stream stages with).
+// Baseline: hand-written C++20 coroutines on Asio with own ring buffers and a FIFO of coroutine
+// handles (PERFORMANCE.md). Node: pipeline(Readable.from (gen), Transform, Writable) in
+// benchmarks/node/stream_objects.js.
+#include <costream/loop.hpp>
+#include <costream/stream/operators.hpp>
+#include <costream/stream/pipe.hpp>
+#include <costream/stream/readable.hpp>
+#include <costream/stream/writable.hpp>
+
+#include "bench.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include <coroutine>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <exception>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace cs = costream::stream;
+
+namespace {
+
+struct item {
+    std::uint64_t id;
+    double value;
+};
+std::uint64_t n_items = 5'000'000; // argv[2] overrides (profiling runs)
+
+// ---- costream ------------------------------------------------------------------------
+
+struct gen_source : cs::basic_readable<item> {
+    std::uint64_t n, i = 0;
+    explicit gen_source(std::uint64_t count)
+        : cs::basic_readable<item>(
+              cs::readable_options{.high_water_mark = 16, .object_mode = true}),
+          n(count) {}
+    // node: from.js nextSync(): push until push() returns false
+    void do_read(std::size_t) override {
+        while (i < n) {
+            const std::uint64_t k = i++;
+            if (!push(item{k, static_cast<double>(k) * 0.5})) return;
+        }
+        push(nullptr);
+    }
+};
+
+struct counting_sink : cs::basic_writable<item> {
+    std::uint64_t count = 0;
+    double sum = 0;
+    counting_sink()
+        : cs::basic_writable<item>(
+              cs::writable_options{.high_water_mark = 16, .object_mode = true}) {}
+    void do_write(item&& o, write_callback cb) override {
+        ++count;
+        sum += o.value;
+        cb();
+    }
+};
+
+double run_costream() {
+    costream::loop l;
+    auto src = cs::make<gen_source>(n_items);
+    auto mapped = cs::map(std::move(src), [](item o) { return item{o.id, o.value * 2}; });
+    auto sink = cs::make<counting_sink>();
+    cs::pipe(*mapped, *sink);
+    double secs = costream_bench::seconds([&] { l.run(); });
+    if (sink->count != n_items)
+        std::fprintf(stderr, "costream: count %llu\n", (unsigned long long)sink->count);
+    costream_bench::keep(sink->sum);
+    return n_items / secs;
+}
+
+// ---- hand-written Asio coroutines (PERFORMANCE.md: own ring buffers, own FIFO) --------
+
+struct scheduler {
+    std::deque<std::coroutine_handle<>> ready;
+    void run() {
+        while (!ready.empty()) {
+            auto h = ready.front();
+            ready.pop_front();
+            h.resume();
+        }
+    }
+};
+
+struct task {
+    struct promise_type {
+        task get_return_object() noexcept { return {}; }
+        std::suspend_never initial_suspend() noexcept { return {}; }
+        std::suspend_never final_suspend() noexcept { return {}; }
+        void return_void() noexcept {}
+        void unhandled_exception() { std::terminate(); }
+    };
+};
+
+// A bounded single-producer single-consumer ring; a side suspends only when it must.
+template <class T, std::size_t N = 16>
+struct ring_channel {
+    explicit ring_channel(scheduler* s) : sched(s) {}
+    scheduler* sched;
+    T buf[N]{};
+    std::size_t head = 0, size = 0;
+    bool closed = false;
+    std::coroutine_handle<> waiting_producer, waiting_consumer;
+
+    struct push_awaiter {
+        ring_channel& c;
+        bool await_ready() const noexcept { return c.size < N; }
+        void await_suspend(std::coroutine_handle<> h) noexcept { c.waiting_producer = h; }
+        void await_resume() const noexcept {}
+    };
+    struct pop_awaiter {
+        ring_channel& c;
+        bool await_ready() const noexcept { return c.size > 0 || c.closed; }
+        void await_suspend(std::coroutine_handle<> h) noexcept { c.waiting_consumer = h; }
+        bool await_resume() const noexcept { return c.size > 0; }
+    };
+    push_awaiter wait_space() { return {*this}; }
+    void put(T v) {
+        buf[(head + size) % N] = std::move(v);
+        ++size;
+        wake(waiting_consumer);
+    }
+    void close() {
+        closed = true;
+        wake(waiting_consumer);
+    }
+    pop_awaiter wait_item() { return {*this}; }
+    T take() {
+        T v = std::move(buf[head]);
+        head = (head + 1) % N;
+        --size;
+        wake(waiting_producer);
+        return v;
+    }
+    void wake(std::coroutine_handle<>& h) {
+        if (h) {
+            sched->ready.push_back(h);
+            h = nullptr;
+        }
+    }
+};
+
+task produce(ring_channel<item>& out, std::uint64_t n) {
+    for (std::uint64_t i = 0; i < n; ++i) {
+        co_await out.wait_space();
+        out.put(item{i, static_cast<double>(i) * 0.5});
+    }
+    out.close();
+}
+task transform(ring_channel<item>& in, ring_channel<item>& out) {
+    for (;;) {
+        bool more = co_await in.wait_item();
+        if (!more) break;
+        item o = in.take();
+        co_await out.wait_space();
+        out.put(item{o.id, o.value * 2});
+    }
+    out.close();
+}
+task consume(ring_channel<item>& in, std::uint64_t& count, double& sum) {
+    for (;;) {
+        bool more = co_await in.wait_item();
+        if (!more) break;
+        item o = in.take();
+        ++count;
+        sum += o.value;
+    }
+}
+
+double run_asio() {
+    boost::asio::io_context io(1);
+    scheduler sched;
+    ring_channel<item> a(&sched), b(&sched);
+    std::uint64_t count = 0;
+    double sum = 0;
+    boost::asio::post(io, [&] {
+        consume(b, count, sum);
+        transform(a, b);
+        produce(a, n_items);
+        sched.run();
+    });
+    double secs = costream_bench::seconds([&] { io.run(); });
+    if (count != n_items) std::fprintf(stderr, "asio: count %llu\n", (unsigned long long)count);
+    costream_bench::keep(sum);
+    return n_items / secs;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    // usage: bench_stream_objects [runs] [items] [costream|asio]  (the last two for profiling)
+    const int runs = argc > 1 ? std::atoi(argv[1]) : 3;
+    if (argc > 2) n_items = std::strtoull(argv[2], nullptr, 10);
+    if (argc > 3) {
+        const std::string only = argv[3];
+        std::printf("%s: %.3f M obj/s\n", only.c_str(),
+                    (only == "asio" ? run_asio() : run_costream()) / 1e6);
+        return 0;
+    }
+    double best_c = 0, best_a = 0;
+    for (int i = 0; i < runs; ++i) {
+        best_c = std::max(best_c, run_costream());
+        best_a = std::max(best_a, run_asio());
+    }
+    auto node = costream_bench::run_node("stream_objects.js", std::to_string(n_items));
+    costream_bench::row r;
+    r.topic = "stream";
+    r.workload = "objects: gen -> transform -> sink (5 M)";
+    r.unit = "M obj/s";
+    r.costream = best_c / 1e6;
+    r.baseline = best_a / 1e6;
+    r.baseline_name = "asio ring+FIFO";
+    if (node.count("objects_per_s")) r.node = node["objects_per_s"] / 1e6;
+    costream_bench::report(r);
+}
