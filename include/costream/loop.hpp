@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -58,27 +59,51 @@ struct loop_remote : std::enable_shared_from_this<loop_remote> {
     bool wake_pending = false;
     std::atomic<bool> has_items{false};
     std::atomic<long> refs{0};
+    std::atomic<int> posting{0};
     std::function<void(std::vector<loop_task>&)> deliver; // runs on the loop thread
+    std::vector<loop_task> spare; // the loop thread's swap buffer: keeps the inbox's capacity
 
     /// Queues `t` for the loop; false (and `t` destroyed here) when the loop is gone.
     bool post(loop_task t) {
-        std::unique_lock lock(mutex);
-        if (!io) {
-            lock.unlock();
-            t.reset();
-            return false;
+        boost::asio::io_context* target = nullptr;
+        {
+            std::unique_lock lock(mutex);
+            if (!io) {
+                lock.unlock();
+                t.reset();
+                return false;
+            }
+            inbox.push_back(std::move(t));
+            has_items.store(true, std::memory_order_release);
+            if (!wake_pending) {
+                wake_pending = true;
+                target = io;
+                posting.fetch_add(1, std::memory_order_acq_rel);
+            }
         }
-        inbox.push_back(std::move(t));
-        has_items.store(true, std::memory_order_release);
-        if (!wake_pending) {
-            wake_pending = true;
-            boost::asio::post(*io, [self = shared_from_this()] { self->drain(); });
+        // Wake outside the lock: the woken loop thread takes this mutex at once. The loop's
+        // destructor waits for `posting` to drop before it destroys the io_context.
+        if (target) {
+            boost::asio::post(*target, [self = shared_from_this()] { self->drain(); });
+            posting.fetch_sub(1, std::memory_order_acq_rel);
         }
         return true;
     }
 
+    /// Called by the loop's destructor: no post may reach the io_context after this.
+    void close() {
+        {
+            std::lock_guard lock(mutex);
+            io = nullptr;
+            inbox.clear();
+        }
+        while (posting.load(std::memory_order_acquire) > 0)
+            std::this_thread::yield();
+    }
+
     void drain() {
         std::vector<loop_task> items;
+        items.swap(spare);
         {
             std::lock_guard lock(mutex);
             items.swap(inbox);
@@ -86,6 +111,8 @@ struct loop_remote : std::enable_shared_from_this<loop_remote> {
             has_items.store(false, std::memory_order_relaxed);
         }
         if (deliver) deliver(items);
+        items.clear();
+        spare.swap(items);
     }
 
     /// Wakes a loop blocked in its poll phase so it re-checks whether it is still alive.
@@ -156,11 +183,7 @@ public:
     /// Drops everything still queued without running it. Work still running on the thread
     /// pool or posted from other threads for this loop is dropped when it completes.
     ~loop() {
-        {
-            std::lock_guard lock(remote_->mutex);
-            remote_->io = nullptr;
-            remote_->inbox.clear();
-        }
+        remote_->close();
         remote_->deliver = nullptr;
         ticks_.clear();
         microtasks_.clear();
