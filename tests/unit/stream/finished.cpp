@@ -21,10 +21,12 @@ TEST_CASE("co_await finished(writable) resumes after 'finish' with no error") {
     auto w = cs::make<fn_writable<>>();
     std::vector<std::string> order;
     w->on("finish", [&] { order.push_back("finish"); });
-    auto p = [&]() -> costream::promise<void> {
+    // A named lambda: the coroutine refers to its captures after this statement.
+    auto body = [&]() -> costream::promise<void> {
         co_await cs::finished(*w);
         order.push_back("finished");
-    }();
+    };
+    auto p = body();
     w->write("a");
     w->end();
     l.run();
@@ -37,13 +39,14 @@ TEST_CASE("finished fails with the stream's error and the awaiting coroutine see
     auto r = cs::make<fn_readable<>>(cs::readable_options{}, [](fn_readable<>&, std::size_t) {});
     r->on("error", [](const error_code&) {});
     error_code got;
-    auto p = [&]() -> costream::promise<void> {
+    auto body = [&]() -> costream::promise<void> {
         try {
             co_await cs::finished(*r);
         } catch (const boost::system::system_error& e) {
             got = e.code();
         }
-    }();
+    };
+    auto p = body();
     r->destroy(user_error("boom"));
     l.run();
     p.get();

@@ -1,0 +1,652 @@
+// costream: Node.js streams and event loop for C++20 on Boost.Asio.
+// stream/pipeline.hpp: pipeline(), Node's stream.pipeline / stream/promises pipeline
+// (lib/internal/streams/pipeline.js) as an Asio operation.
+#pragma once
+
+#include <costream/abort_signal.hpp>
+#include <costream/config.hpp>
+#include <costream/errc.hpp>
+#include <costream/error.hpp>
+#include <costream/events.hpp>
+#include <costream/loop.hpp>
+#include <costream/promise.hpp>
+#include <costream/stream/detail/small_function.hpp>
+#include <costream/stream/detail/state.hpp>
+#include <costream/stream/finished.hpp>
+#include <costream/stream/pipe.hpp>
+#include <costream/stream/readable.hpp>
+#include <costream/stream/stream_base.hpp>
+
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/cancellation_type.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/system/error_code.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <concepts>
+#include <coroutine>
+#include <cstddef>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace costream::stream {
+
+/// Options of pipeline() (Node's stream/promises pipeline options).
+struct pipeline_options {
+    /// Node's `signal`: aborting it destroys every stage with ABORT_ERR (Node's AbortError)
+    /// and fails the pipeline with it.
+    std::optional<abort_signal> signal{};
+    /// Node's `end`: end() the last stream when the data is through (default). With false
+    /// the last stream stays open and is not destroyed on success.
+    bool end = true;
+};
+
+template <class T>
+class stage_writer;
+
+namespace detail {
+
+/// Maps an exception from a function stage to the pipeline's error: the code of a
+/// boost::system::system_error, EIO for anything else (its message is lost; throw
+/// system_error to report your own code).
+inline boost::system::error_code exception_code(const std::exception_ptr& e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const boost::system::system_error& se) {
+        return se.code();
+    } catch (...) {
+    }
+    return make_error_code(boost::system::errc::io_error);
+}
+
+template <class T>
+struct is_ptr : std::false_type {};
+template <class T>
+struct is_ptr<ptr<T>> : std::true_type {};
+
+/// A stream stage argument: a stream (lvalue) or a ptr to one.
+template <class A>
+concept stream_arg =
+    std::derived_from<std::remove_cvref_t<A>, stream_base> || is_ptr<std::remove_cvref_t<A>>::value;
+
+template <class A>
+struct stream_of {
+    using type = std::remove_cvref_t<A>;
+};
+template <class T>
+struct stream_of<ptr<T>> {
+    using type = T;
+};
+template <class A>
+using stream_of_t = typename stream_of<std::remove_cvref_t<A>>::type;
+
+template <class A>
+ptr<stream_of_t<A>> to_ptr(A&& a) {
+    if constexpr (is_ptr<std::remove_cvref_t<A>>::value)
+        return a;
+    else
+        return ptr<stream_of_t<A>>(&a);
+}
+
+/// A readable's async iterator (what a function stage receives).
+template <class T>
+concept async_iterator_type = requires(T& t) {
+    t.stream();
+    t.next();
+    typename std::remove_reference_t<decltype(t.stream())>::chunk_type;
+};
+
+template <class T>
+struct is_stage_writer : std::false_type {};
+template <class T>
+struct is_stage_writer<stage_writer<T>> : std::true_type {};
+
+template <class F, class = void>
+struct fn_stage_traits {
+    static constexpr bool is_stage = false;
+};
+template <class F>
+struct fn_stage_traits<F, std::enable_if_t<costream::detail::ev::callable_params<F>::deducible>> {
+    template <class L>
+    struct info {
+        static constexpr bool is_stage = false;
+    };
+    template <class I>
+    struct info<costream::detail::ev::param_list<I>> {
+        static constexpr bool is_stage = async_iterator_type<std::decay_t<I>>;
+        static constexpr bool is_sink = true;
+        using iterator = std::decay_t<I>;
+        using out_chunk = void;
+    };
+    template <class I, class W>
+    struct info<costream::detail::ev::param_list<I, W>> {
+        static constexpr bool is_stage =
+            async_iterator_type<std::decay_t<I>> && is_stage_writer<std::decay_t<W>>::value;
+        static constexpr bool is_sink = false;
+        using iterator = std::decay_t<I>;
+        using out_chunk = typename std::decay_t<W>::chunk_type;
+    };
+    using i = info<typename costream::detail::ev::callable_params<F>::list>;
+    static constexpr bool is_stage = i::is_stage;
+};
+
+/// A function stage: `promise<R>(basic_readable<C>::async_iterator)` (a sink) or
+/// `promise<void>(basic_readable<C>::async_iterator, stage_writer<U>)` (a transform).
+template <class F>
+concept fn_stage = fn_stage_traits<std::remove_cvref_t<F>>::is_stage;
+
+template <class A>
+concept stage_arg = stream_arg<A> || fn_stage<A>;
+
+template <class T>
+struct promise_value_of;
+template <class T>
+struct promise_value_of<costream::promise<T>> {
+    using type = T;
+};
+
+} // namespace detail
+
+/// What a transform function stage writes to: `co_await out.write(chunk)` hands a chunk to
+/// the next stage and completes once the next stage wants more (Node: `yield chunk` in an
+/// async generator stage). Fails (throws system_error) when the pipeline was torn down, so
+/// the stage's coroutine unwinds.
+template <class T>
+class stage_writer {
+public:
+    using chunk_type = T;
+    class awaiter;
+    /// Pushes `chunk` to the next stage; suspends while the next stage has enough buffered.
+    awaiter write(T chunk);
+
+    struct producer;
+
+    /// Made by pipeline() for a transform function stage.
+    explicit stage_writer(producer* p) : p_(p) {}
+
+private:
+    ptr<producer> p_;
+};
+
+/// The readable side of a transform function stage: pushes what the function writes.
+template <class T>
+struct stage_writer<T>::producer final : basic_readable<T> {
+    explicit producer(readable_options o) : basic_readable<T>(o) {}
+    std::coroutine_handle<> waiting;
+    bool wants = false;
+    boost::system::error_code failed;
+
+    void resume_writer() {
+        if (auto h = std::exchange(waiting, nullptr)) this->get_loop().queue_microtask_resume(h);
+    }
+
+protected:
+    // node: Readable.from's _read: the generator runs again
+    void do_read(std::size_t) override {
+        wants = true;
+        resume_writer();
+    }
+    void do_destroy(const boost::system::error_code& ec,
+                    typename stream_base::destroy_callback cb) override {
+        failed = ec ? ec : make_error_code(errc::stream_destroyed);
+        resume_writer();
+        cb(ec);
+    }
+};
+
+template <class T>
+class stage_writer<T>::awaiter {
+public:
+    awaiter(producer* p, T c) : p_(p), chunk_(std::move(c)) {}
+    bool await_ready() {
+        if (p_->destroyed()) return false;
+        // node: Readable.from keeps pushing while push() returns true. A do_read() during
+        // push() sets `wants` too, and must not be lost.
+        p_->wants = false;
+        if (p_->push(std::move(chunk_))) p_->wants = true;
+        return false; // never resume inside the call: a microtask hop at most
+    }
+    void await_suspend(std::coroutine_handle<> h) {
+        if (p_->wants || p_->destroyed())
+            p_->get_loop().queue_microtask_resume(h);
+        else
+            p_->waiting = h;
+    }
+    void await_resume() {
+        if (p_->destroyed()) {
+            auto ec = p_->failed ? p_->failed : make_error_code(errc::stream_destroyed);
+            throw boost::system::system_error(ec);
+        }
+    }
+
+private:
+    ptr<producer> p_;
+    T chunk_;
+};
+
+template <class T>
+typename stage_writer<T>::awaiter stage_writer<T>::write(T chunk) {
+    return awaiter(p_.get(), std::move(chunk));
+}
+
+namespace detail {
+
+/// node: pipelineImpl's closure: the first error, the sink's value, the destroyers, the
+/// finish count and the user's callback.
+template <class Value>
+struct pipeline_state : std::enable_shared_from_this<pipeline_state<Value>> {
+    using value_type = Value;
+    boost::system::error_code error;
+    std::conditional_t<std::is_void_v<Value>, char, std::optional<Value>> value{};
+    std::vector<stream::detail::small_function<void(const boost::system::error_code&)>> destroys;
+    std::vector<stream::detail::small_function<void()>> last_stream_cleanup;
+    std::vector<ptr<stream_base>> streams; // kept alive until the end
+    int finish_count = 0;
+    bool done = false;
+    costream::loop* loop = nullptr;
+    abort_controller ac; // node: the signal handed to function stages
+    std::optional<abort_signal> outer;
+    listener_id outer_id;
+    stream::detail::small_function<void(const boost::system::error_code&)> callback;
+
+    // node: finish(err)
+    void finish(const boost::system::error_code& err = {}) {
+        finish_impl(err, --finish_count == 0);
+    }
+
+    // node: finishImpl(err, final)
+    void finish_impl(const boost::system::error_code& err, bool final) {
+        auto keep = this->shared_from_this();
+        if (err && (!error || error == errc::stream_premature_close)) error = err;
+        if (!error && !final) return;
+        while (!destroys.empty()) {
+            auto d = std::move(destroys.front());
+            destroys.erase(destroys.begin());
+            d(error);
+        }
+        if (outer) {
+            outer->off_abort(outer_id);
+            outer.reset();
+        }
+        ac.abort();
+        if (final && !done) {
+            done = true;
+            if (!error)
+                for (auto& f : last_stream_cleanup)
+                    f();
+            last_stream_cleanup.clear();
+            loop->next_tick([self = keep] {
+                auto cb = std::move(self->callback);
+                self->callback.reset();
+                self->streams.clear();
+                if (cb) cb(self->error);
+            });
+        }
+    }
+
+    void abort() { finish_impl(make_error_code(errc::abort_err), false); }
+};
+
+// node: pipeline.js destroyer(stream, reading, writing)
+template <class S, class State>
+void add_destroyer(State& st, S& s, bool reading, bool writing, bool last) {
+    auto finished_flag = std::make_shared<bool>(false);
+    static_cast<event_emitter&>(s).on("close", [finished_flag] { *finished_flag = true; });
+    auto es = eos(s, finished_options{.readable = reading, .writable = writing},
+                  [finished_flag](const boost::system::error_code& err) { *finished_flag = !err; });
+    S* sp = &s;
+    st.destroys.push_back([finished_flag, sp](const boost::system::error_code& err) {
+        if (*finished_flag) return;
+        *finished_flag = true;
+        // node: destroyImpl.destroyer(stream, err || ERR_STREAM_DESTROYED('pipe'))
+        if (sp->destroyed()) return;
+        sp->destroy(err ? err : make_error_code(errc::stream_destroyed));
+    });
+    if (last && eos_query<S>::readable(s))
+        st.last_stream_cleanup.push_back([es] { es->cleanup(); });
+}
+
+// node: pipeline.js onError
+template <class S, class State>
+void add_on_error(State& st, S& s, bool last) {
+    auto self = st.shared_from_this();
+    auto id = static_cast<event_emitter&>(s).on(
+        "error", [w = std::weak_ptr<State>(self)](const boost::system::error_code& err) {
+            if (err && err != errc::abort_err && err != errc::stream_premature_close)
+                if (auto p = w.lock()) p->finish(err);
+        });
+    if (last && eos_query<S>::readable(s)) {
+        S* sp = &s;
+        st.last_stream_cleanup.push_back(
+            [sp, id] { static_cast<event_emitter&>(*sp).off("error", id); });
+    }
+}
+
+// node: pipeline.js pipe(src, dst, finish, { end })
+template <class Src, class Dst, class State>
+void pipe_stage(State& st, Src& src, Dst& dst, bool end, bool last) {
+    auto self = st.shared_from_this();
+    auto ended = std::make_shared<bool>(false);
+    static_cast<event_emitter&>(dst).on("close", [self, ended] {
+        if (!*ended) self->finish(make_error_code(errc::stream_premature_close));
+    });
+    stream::pipe(src, dst, pipe_options{.end = false});
+    if (end) {
+        Dst* dp = &dst;
+        auto end_fn = [ended, dp] {
+            *ended = true;
+            dp->end();
+        };
+        if (src.readable_state_bits() & stream::detail::k_end_emitted)
+            src.get_loop().next_tick([end_fn, keep = ptr<Dst>(&dst)] { end_fn(); });
+        else
+            src.once("end", end_fn);
+    } else {
+        st.finish();
+    }
+    Src* sp = &src;
+    eos(src, finished_options{.readable = true, .writable = false},
+        [self, sp](const boost::system::error_code& err) {
+            const auto bits = sp->readable_state_bits();
+            if (err == errc::stream_premature_close && (bits & stream::detail::k_ended) &&
+                !(bits & stream::detail::k_errored) && !(bits & stream::detail::k_error_emitted)) {
+                // node: a readable that emits 'close' before 'end'
+                sp->once("end", [self] { self->finish(); });
+                sp->once("error", [self](const boost::system::error_code& e) { self->finish(e); });
+            } else {
+                self->finish(err);
+            }
+        });
+    auto es = eos(dst, finished_options{.readable = false, .writable = true},
+                  [self](const boost::system::error_code& err) { self->finish(err); });
+    if (last && eos_query<Dst>::readable(dst))
+        st.last_stream_cleanup.push_back([es] { es->cleanup(); });
+}
+
+/// Runs a transform function stage: feeds its writer's readable, ends or destroys it.
+template <class F, class It, class T>
+costream::promise<void> run_transform(F f, It in, stage_writer<T> out,
+                                      ptr<typename stage_writer<T>::producer> p) {
+    std::exception_ptr err;
+    try {
+        co_await f(std::move(in), std::move(out));
+    } catch (...) {
+        err = std::current_exception();
+    }
+    if (err) {
+        if (!p->destroyed()) p->destroy(exception_code(err));
+    } else if (!p->destroyed()) {
+        p->push(nullptr);
+    }
+}
+
+/// Runs a sink function stage and reports to the pipeline (node: the `then` branch).
+template <class F, class It, class State>
+costream::promise<void> run_sink(F f, It in, std::shared_ptr<State> st) {
+    using V = typename State::value_type;
+    std::exception_ptr err;
+    try {
+        if constexpr (std::is_void_v<V>) {
+            co_await f(std::move(in));
+        } else {
+            V v = co_await f(std::move(in));
+            st->value.emplace(std::move(v));
+        }
+    } catch (...) {
+        err = std::current_exception();
+    }
+    boost::system::error_code ec;
+    if (err) ec = exception_code(err);
+    st->loop->next_tick([st, ec] { st->finish(ec); });
+}
+
+template <class Last>
+struct sink_value {
+    using type = void;
+};
+template <class F>
+requires(fn_stage<F>&& fn_stage_traits<std::remove_cvref_t<F>>::i::is_sink) struct sink_value<F> {
+    using iter = typename fn_stage_traits<std::remove_cvref_t<F>>::i::iterator;
+    using type = typename promise_value_of<std::invoke_result_t<F&, iter>>::type;
+};
+
+/// Walks the stages left to right (node: pipelineImpl's loop), `prev` being the readable
+/// output of the stages so far (Node's `ret`).
+template <class State>
+struct builder {
+    std::shared_ptr<State> st;
+    bool end_last;
+    std::size_t n;
+
+    template <class S>
+    void register_stream(S& s, std::size_t i) {
+        const bool reading = i < n - 1;
+        const bool writing = i > 0;
+        const bool end = reading || end_last;
+        const bool last = i == n - 1;
+        st->streams.push_back(ptr<stream_base>(&s));
+        if (end) add_destroyer(*st, s, reading, writing, last);
+        add_on_error(*st, s, last);
+    }
+
+    template <class Prev>
+    void step(std::size_t, Prev&&) {}
+
+    template <class Prev, class A, class... Rest>
+    void step(std::size_t i, Prev&& prev, A&& a, Rest&&... rest) {
+        const bool reading = i < n - 1;
+        const bool end = reading || end_last;
+        const bool last = i == n - 1;
+        if constexpr (stream_arg<A>) {
+            auto s = to_ptr(std::forward<A>(a));
+            register_stream(*s, i);
+            st->finish_count += 2;
+            pipe_stage(*st, *prev, *s, end, last);
+            step(i + 1, s, std::forward<Rest>(rest)...);
+        } else {
+            using traits = typename fn_stage_traits<std::remove_cvref_t<A>>::i;
+            using It = typename traits::iterator;
+            using C = typename std::remove_reference_t<
+                decltype(std::declval<It&>().stream())>::chunk_type;
+            static_assert(
+                std::is_base_of_v<basic_readable<C>, std::remove_cvref_t<decltype(*prev)>>,
+                "costream::stream::pipeline: a function stage's iterator type must be "
+                "the previous stage's async_iterator");
+            basic_readable<C>& r = *prev;
+            if constexpr (traits::is_sink) {
+                static_assert(sizeof...(Rest) == 0,
+                              "costream::stream::pipeline: a sink function must be the last stage");
+                st->finish_count += 1;
+                run_sink(std::forward<A>(a), r.iterate(), st);
+            } else {
+                using T = typename traits::out_chunk;
+                using P = typename stage_writer<T>::producer;
+                readable_options o;
+                o.object_mode = true;
+                o.high_water_mark = 1; // node: Readable.from (objectMode, highWaterMark 1)
+                auto p = make<P>(o);
+                register_stream(*p, i);
+                run_transform(std::forward<A>(a), r.iterate(), stage_writer<T>(p.get()), p);
+                step(i + 1, p, std::forward<Rest>(rest)...);
+            }
+        }
+    }
+
+    template <class A, class... Rest>
+    void start(A&& a, Rest&&... rest) {
+        static_assert(stream_arg<A>,
+                      "costream::stream::pipeline: the first stage must be a stream");
+        auto s = to_ptr(std::forward<A>(a));
+        register_stream(*s, 0);
+        step(1, s, std::forward<Rest>(rest)...);
+    }
+};
+
+template <class Value>
+struct completion_sig {
+    using type = void(boost::system::error_code, Value);
+};
+template <>
+struct completion_sig<void> {
+    using type = void(boost::system::error_code);
+};
+
+template <class Value, class... Stages>
+struct initiate_pipeline {
+    template <class Handler, class Tuple>
+    void operator()(Handler&& handler, Tuple stages, pipeline_options opts) const {
+        using H = std::decay_t<Handler>;
+        using state_t = pipeline_state<Value>;
+        auto st = std::make_shared<state_t>();
+        st->loop = &costream::loop::current();
+        auto ex = boost::asio::get_associated_executor(handler, st->loop->get_executor());
+        auto slot = boost::asio::get_associated_cancellation_slot(handler);
+        auto box = std::make_shared<std::optional<H>>(std::forward<Handler>(handler));
+        std::weak_ptr<state_t> w = st;
+        st->callback = [box, ex, w](const boost::system::error_code& ec) {
+            if (!*box) return;
+            auto slot2 = boost::asio::get_associated_cancellation_slot(**box);
+            if (slot2.is_connected()) slot2.clear();
+            H h = std::move(**box);
+            box->reset();
+            auto s = w.lock();
+            if constexpr (std::is_void_v<Value>) {
+                boost::asio::dispatch(ex, [h = std::move(h), ec]() mutable { std::move(h)(ec); });
+            } else {
+                Value v{};
+                if (s && s->value && !ec) v = std::move(*s->value);
+                boost::asio::dispatch(ex, [h = std::move(h), ec, v = std::move(v)]() mutable {
+                    std::move(h)(ec, std::move(v));
+                });
+            }
+        };
+        if (opts.signal) {
+            st->outer = opts.signal;
+            st->outer_id = st->outer->on_abort([w] {
+                if (auto s = w.lock()) s->abort();
+            });
+        }
+        if (slot.is_connected()) {
+            slot.assign([w](boost::asio::cancellation_type) {
+                if (auto s = w.lock()) s->abort();
+            });
+        }
+        builder<state_t> b{st, opts.end, std::tuple_size_v<Tuple>};
+        std::apply([&](auto&... s) { b.start(s...); }, stages);
+        // node: an already aborted signal aborts on the next tick
+        if (opts.signal && opts.signal->aborted()) st->loop->next_tick([st] { st->abort(); });
+    }
+};
+
+template <class T>
+constexpr bool is_options_v = std::is_same_v<std::remove_cvref_t<T>, pipeline_options>;
+
+template <class Value, class Token>
+constexpr bool returns_void_token_v = std::is_void_v<typename boost::asio::async_result<
+    std::decay_t<Token>, typename completion_sig<Value>::type>::return_type>;
+
+template <class Value, class Last, class Token, class Tuple>
+auto launch(Tuple&& stages, pipeline_options opts, Token&& token, Last& last) {
+    using sig = typename completion_sig<Value>::type;
+    if constexpr (returns_void_token_v<Value, Token>) {
+        boost::asio::async_initiate<Token, sig>(initiate_pipeline<Value>{}, token,
+                                                std::forward<Tuple>(stages), std::move(opts));
+        // node: pipeline() returns the last stream
+        if constexpr (stream_arg<Last>)
+            return to_ptr(last);
+        else
+            return;
+    } else {
+        (void)last;
+        return boost::asio::async_initiate<Token, sig>(
+            initiate_pipeline<Value>{}, token, std::forward<Tuple>(stages), std::move(opts));
+    }
+}
+
+template <std::size_t... I, class Tuple>
+auto take(Tuple&& t, std::index_sequence<I...>) {
+    return std::tuple<std::tuple_element_t<I, std::remove_reference_t<Tuple>>...>(
+        std::get<I>(std::forward<Tuple>(t))...);
+}
+
+} // namespace detail
+
+/// pipeline() with the stages in a tuple (of references or ptrs), options and a token.
+template <class Tuple, class CompletionToken>
+auto pipeline_with(Tuple&& stages, pipeline_options opts, CompletionToken&& token) {
+    constexpr std::size_t n = std::tuple_size_v<std::remove_reference_t<Tuple>>;
+    static_assert(n >= 2,
+                  "costream::stream::pipeline: at least two stages (Node: ERR_MISSING_ARGS)");
+    using last_t = std::tuple_element_t<n - 1, std::remove_reference_t<Tuple>>;
+    using value_t = typename detail::sink_value<last_t>::type;
+    auto& last = std::get<n - 1>(stages);
+    return detail::launch<value_t, last_t>(std::forward<Tuple>(stages), std::move(opts),
+                                           std::forward<CompletionToken>(token), last);
+}
+
+/// Node's stream.pipeline(source, ...transforms, destination, callback) and
+/// stream/promises pipeline(...), as one Asio initiating function.
+///
+/// Arguments: the stages, then optionally pipeline_options, then optionally a completion
+/// token (default: costream::use_promise, so `co_await pipeline(a, b, c)` works, as Node's
+/// promise flavour). Completion signature void(error_code), or void(error_code, R) when the
+/// last stage is a sink function returning promise<R> (Node resolves with the sink's value).
+/// With a callback token, pipeline() returns the last stream (a ptr), as Node does.
+///
+/// Stage kinds:
+/// - streams (a stream or a ptr to one): the first is a readable, the middle ones duplex or
+///   transform streams, the last a writable; consecutive streams are connected with pipe()
+///   (backpressure through write() and 'drain'), chunks pass through unchanged (no copy);
+/// - a transform function `promise<void> f(basic_readable<C>::async_iterator in,
+///   stage_writer<U> out)`: reads the previous stage with `co_await in.next()` and writes
+///   with `co_await out.write(u)` (Node's async generator stage; the output is a readable in
+///   object mode with highWaterMark 1, as Readable.from makes it);
+/// - a sink function `promise<R> f(basic_readable<C>::async_iterator in)`, last: its value is
+///   the pipeline's value (Node's async function destination).
+/// Function stages report failure by throwing boost::system::system_error (another
+/// exception is reported as EIO).
+///
+/// Semantics (Node's pipeline.js): when all stages are done, every stream is destroyed
+/// (closed) and the completion runs on the next tick; when a stage fails, every stage is
+/// destroyed with that error (each emits 'error' then 'close') and the first error is
+/// reported, once. A premature close is reported only if nothing better is known.
+///
+/// Cancellation: `options.signal` (an abort_signal) or the handler's Asio cancellation slot
+/// (asio::bind_cancellation_slot, any cancellation type) destroys every stage with
+/// errc::abort_err (Node's AbortError, code ABORT_ERR) and completes with it.
+///
+///     co_await costream::stream::pipeline(file, gzip, socket);
+///     auto n = co_await costream::stream::pipeline(src, count_bytes);  // a sink function
+template <class... Args>
+requires(sizeof...(Args) >= 2) auto pipeline(Args&&... args) {
+    constexpr std::size_t n = sizeof...(Args);
+    auto all = std::forward_as_tuple(std::forward<Args>(args)...);
+    using last_t = std::tuple_element_t<n - 1, std::tuple<Args...>>;
+    if constexpr (detail::stage_arg<last_t> || detail::is_options_v<last_t>) {
+        // no token: the default
+        if constexpr (detail::is_options_v<last_t>) {
+            return pipeline_with(detail::take(std::move(all), std::make_index_sequence<n - 1>{}),
+                                 std::get<n - 1>(all), costream::use_promise);
+        } else {
+            return pipeline_with(std::move(all), pipeline_options{}, costream::use_promise);
+        }
+    } else {
+        using before_t = std::tuple_element_t<n - 2, std::tuple<Args...>>;
+        if constexpr (detail::is_options_v<before_t>) {
+            return pipeline_with(detail::take(std::move(all), std::make_index_sequence<n - 2>{}),
+                                 std::get<n - 2>(all), std::get<n - 1>(all));
+        } else {
+            return pipeline_with(detail::take(std::move(all), std::make_index_sequence<n - 1>{}),
+                                 pipeline_options{}, std::get<n - 1>(all));
+        }
+    }
+}
+
+} // namespace costream::stream

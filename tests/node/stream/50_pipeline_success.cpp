@@ -1,0 +1,88 @@
+// Port of shared/node-oracle/scenarios/50_pipeline_success.js: pipeline(src, transform, dst, cb)
+// calls cb(no error) after dst 'finish' and every stream's 'close'; all streams end destroyed.
+// Adapted: Readable.from([...]) is a readable pushing the same strings whose destroy completes
+// as Readable.from's does (an async close(): a microtask, then process.nextTick(cb)); the Transform
+// is a minimal duplex of this file (basic_readable + basic_writable) whose write pushes the
+// upper-cased chunk and whose final pushes the end, until the library's transform class lands.
+#include <costream/stream/pipeline.hpp>
+
+#include <costream/stream/readable.hpp>
+#include <costream/stream/writable.hpp>
+
+#include "oracle.hpp"
+#include "stream_helpers.hpp"
+
+#include <cctype>
+
+using namespace stream_test;
+
+namespace {
+struct upper_transform : cs::basic_readable<costream::buffer>,
+                         cs::basic_writable<costream::buffer> {
+    using chunk_type = costream::buffer;
+    using R = cs::basic_readable<costream::buffer>;
+    using W = cs::basic_writable<costream::buffer>;
+    using R::off;
+    using R::on;
+    using R::once;
+    using W::end;
+    using W::write;
+
+protected:
+    void do_read(std::size_t) override {}
+    void do_write(costream::buffer&& c, W::write_callback cb) override {
+        std::string s = c.to_string();
+        for (auto& ch : s)
+            ch = char(std::toupper(static_cast<unsigned char>(ch)));
+        R::push(std::string_view(s));
+        cb();
+    }
+    void do_final(W::final_callback cb) override {
+        R::push(nullptr);
+        cb();
+    }
+};
+} // namespace
+
+TEST_CASE("node oracle 50: a successful callback pipeline destroys every stream") {
+    costream::loop l;
+    costream_test::trace t;
+    std::vector<std::string> items{"a", "b", "c"};
+    auto src = cs::make<fn_readable<>>(
+        cs::readable_options{},
+        [items, i = std::size_t(0)](fn_readable<>& r, std::size_t) mutable {
+            if (i < items.size())
+                r.push(items[i++]);
+            else
+                r.push(nullptr);
+        },
+        [](fn_readable<>& r, const error_code& ec, cs::stream_base::destroy_callback cb) {
+            auto box = std::make_shared<cs::stream_base::destroy_callback>(std::move(cb));
+            r.get_loop().queue_microtask(
+                [&r, box, ec] { r.get_loop().next_tick([box, ec] { (*box)(ec); }); });
+        });
+    auto up = cs::make<upper_transform>();
+    std::string out;
+    auto dst =
+        cs::make<fn_writable<>>(cs::writable_options{}, [&](fn_writable<>&, costream::buffer& c,
+                                                            std::optional<costream::encoding>,
+                                                            fn_writable<>::write_callback cb) {
+            out += c.to_string();
+            cb();
+        });
+    auto tag = [&](costream::event_emitter& s, const char* name) {
+        for (const char* ev : {"end", "finish", "close"})
+            s.on(ev, [&t, name, ev] { t.log(name, ": ", ev); });
+    };
+    tag(*src, "src");
+    tag(*up, "upper");
+    tag(*dst, "dst");
+    auto ret = cs::pipeline(src, up, dst, [&](const error_code& err) {
+        t.log("pipeline callback err=", err ? message(err) : "undefined", " out=", out);
+        t.log("destroyed: src=", b(src->destroyed()), " upper=", b(up->destroyed()),
+              " dst=", b(dst->destroyed()));
+    });
+    t.log("pipeline returns last stream: ", b(ret == dst));
+    l.run();
+    costream_test::check_node_trace(t, "50_pipeline_success");
+}
