@@ -150,10 +150,10 @@ private:
 /// Constness is that of a container (a const buffer gives const bytes), but it is not a
 /// protection: copies and slices share the bytes. Equality and ordering compare contents.
 ///
-///     auto b = costream::buffer::from("héllo");      // Buffer.from('héllo')
+///     auto b = costream::buffer::from("hello");       // Buffer.from('hello')
 ///     auto s = b.subarray(1, 3);                       // shares b's bytes
-///     s[0] = 'E';                                      // b is now "hEllo"... in UTF-8 bytes
-///     std::string hex = b.to_string("hex");           // b.toString('hex')
+///     s[0] = 'E';                                      // b.to_string() == "hEllo"
+///     std::string hex = b.to_string("hex");            // b.toString('hex')
 class buffer {
 public:
     using value_type = std::uint8_t;
@@ -186,6 +186,7 @@ public:
     buffer(buffer&& other) noexcept
         : storage_(std::exchange(other.storage_, nullptr)),
           data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+    /// Shares `other`'s bytes, releasing the current view.
     buffer& operator=(const buffer& other) noexcept {
         detail::storage_add_ref(other.storage_);
         detail::storage_release(storage_);
@@ -194,6 +195,7 @@ public:
         size_ = other.size_;
         return *this;
     }
+    /// Takes `other`'s reference, releasing the current view.
     buffer& operator=(buffer&& other) noexcept {
         if (this != &other) {
             detail::storage_release(storage_);
@@ -203,8 +205,10 @@ public:
         }
         return *this;
     }
+    /// Releases the view; the last view of a storage frees it.
     ~buffer() { detail::storage_release(storage_); }
 
+    /// Exchanges two views (no bytes move).
     friend void swap(buffer& a, buffer& b) noexcept {
         std::swap(a.storage_, b.storage_);
         std::swap(a.data_, b.data_);
@@ -371,13 +375,17 @@ public:
 
     // -- the bytes ------------------------------------------------------------------------
 
+    /// The first byte (null for a default-constructed buffer).
     std::uint8_t* data() noexcept { return data_; }
+    /// The first byte, read-only.
     const std::uint8_t* data() const noexcept { return data_; }
     /// buf.length.
     std::size_t size() const noexcept { return size_; }
     /// buf.length.
     std::size_t length() const noexcept { return size_; }
+    /// size() == 0.
     bool empty() const noexcept { return size_ == 0; }
+    /// Iterators over the bytes (pointers).
     iterator begin() noexcept { return data_; }
     iterator end() noexcept { return data_ + size_; }
     const_iterator begin() const noexcept { return data_; }
@@ -580,7 +588,9 @@ public:
                              static_cast<std::size_t>(te - ts));
     }
 
+    /// a.equals(b): the same bytes (not the same storage).
     friend bool operator==(const buffer& a, const buffer& b) noexcept { return a.equals(b); }
+    /// Buffer.compare(a, b) as an ordering: bytes, then length.
     friend std::strong_ordering operator<=>(const buffer& a, const buffer& b) noexcept {
         const int c = compare(a, b);
         return c < 0   ? std::strong_ordering::less
@@ -698,33 +708,43 @@ public:
     // smaller than the value), with Node's message. Values are any integer type; the big
     // (64-bit) variants are Node's BigInt methods.
 
+    /// buf.readUInt8(offset).
     std::uint8_t read_uint8(index_arg offset = 0) const {
         return static_cast<std::uint8_t>(read_bits<1, false>(offset));
     }
+    /// buf.readInt8(offset).
     std::int8_t read_int8(index_arg offset = 0) const {
         return static_cast<std::int8_t>(read_sbits<1, false>(offset));
     }
+    /// buf.readUInt16LE(offset).
     std::uint16_t read_uint16_le(index_arg offset = 0) const {
         return static_cast<std::uint16_t>(read_bits<2, false>(offset));
     }
+    /// buf.readUInt16BE(offset).
     std::uint16_t read_uint16_be(index_arg offset = 0) const {
         return static_cast<std::uint16_t>(read_bits<2, true>(offset));
     }
+    /// buf.readInt16LE(offset).
     std::int16_t read_int16_le(index_arg offset = 0) const {
         return static_cast<std::int16_t>(read_sbits<2, false>(offset));
     }
+    /// buf.readInt16BE(offset).
     std::int16_t read_int16_be(index_arg offset = 0) const {
         return static_cast<std::int16_t>(read_sbits<2, true>(offset));
     }
+    /// buf.readUInt32LE(offset).
     std::uint32_t read_uint32_le(index_arg offset = 0) const {
         return static_cast<std::uint32_t>(read_bits<4, false>(offset));
     }
+    /// buf.readUInt32BE(offset).
     std::uint32_t read_uint32_be(index_arg offset = 0) const {
         return static_cast<std::uint32_t>(read_bits<4, true>(offset));
     }
+    /// buf.readInt32LE(offset).
     std::int32_t read_int32_le(index_arg offset = 0) const {
         return static_cast<std::int32_t>(read_sbits<4, false>(offset));
     }
+    /// buf.readInt32BE(offset).
     std::int32_t read_int32_be(index_arg offset = 0) const {
         return static_cast<std::int32_t>(read_sbits<4, true>(offset));
     }
@@ -732,12 +752,15 @@ public:
     std::uint64_t read_big_uint64_le(index_arg offset = 0) const {
         return read_bits<8, false>(offset);
     }
+    /// buf.readBigUInt64BE(offset).
     std::uint64_t read_big_uint64_be(index_arg offset = 0) const {
         return read_bits<8, true>(offset);
     }
+    /// buf.readBigInt64LE(offset).
     std::int64_t read_big_int64_le(index_arg offset = 0) const {
         return read_sbits<8, false>(offset);
     }
+    /// buf.readBigInt64BE(offset).
     std::int64_t read_big_int64_be(index_arg offset = 0) const {
         return read_sbits<8, true>(offset);
     }
@@ -745,12 +768,15 @@ public:
     float read_float_le(index_arg offset = 0) const {
         return std::bit_cast<float>(static_cast<std::uint32_t>(read_bits<4, false>(offset)));
     }
+    /// buf.readFloatBE(offset).
     float read_float_be(index_arg offset = 0) const {
         return std::bit_cast<float>(static_cast<std::uint32_t>(read_bits<4, true>(offset)));
     }
+    /// buf.readDoubleLE(offset).
     double read_double_le(index_arg offset = 0) const {
         return std::bit_cast<double>(read_bits<8, false>(offset));
     }
+    /// buf.readDoubleBE(offset).
     double read_double_be(index_arg offset = 0) const {
         return std::bit_cast<double>(read_bits<8, true>(offset));
     }
@@ -759,6 +785,7 @@ public:
     std::uint64_t read_uint_le(index_arg offset, index_arg byte_length) const {
         return read_var<false, false>(offset, byte_length);
     }
+    /// buf.readUIntBE(offset, byteLength).
     std::uint64_t read_uint_be(index_arg offset, index_arg byte_length) const {
         return read_var<true, false>(offset, byte_length);
     }
@@ -766,46 +793,57 @@ public:
     std::int64_t read_int_le(index_arg offset, index_arg byte_length) const {
         return static_cast<std::int64_t>(read_var<false, true>(offset, byte_length));
     }
+    /// buf.readIntBE(offset, byteLength).
     std::int64_t read_int_be(index_arg offset, index_arg byte_length) const {
         return static_cast<std::int64_t>(read_var<true, true>(offset, byte_length));
     }
 
+    /// buf.writeUInt8(value, offset).
     template <std::integral V>
     std::size_t write_uint8(V value, index_arg offset = 0) {
         return write_bits<1, false, false>(value, offset);
     }
+    /// buf.writeInt8(value, offset).
     template <std::integral V>
     std::size_t write_int8(V value, index_arg offset = 0) {
         return write_bits<1, true, false>(value, offset);
     }
+    /// buf.writeUInt16LE(value, offset).
     template <std::integral V>
     std::size_t write_uint16_le(V value, index_arg offset = 0) {
         return write_bits<2, false, false>(value, offset);
     }
+    /// buf.writeUInt16BE(value, offset).
     template <std::integral V>
     std::size_t write_uint16_be(V value, index_arg offset = 0) {
         return write_bits<2, false, true>(value, offset);
     }
+    /// buf.writeInt16LE(value, offset).
     template <std::integral V>
     std::size_t write_int16_le(V value, index_arg offset = 0) {
         return write_bits<2, true, false>(value, offset);
     }
+    /// buf.writeInt16BE(value, offset).
     template <std::integral V>
     std::size_t write_int16_be(V value, index_arg offset = 0) {
         return write_bits<2, true, true>(value, offset);
     }
+    /// buf.writeUInt32LE(value, offset).
     template <std::integral V>
     std::size_t write_uint32_le(V value, index_arg offset = 0) {
         return write_bits<4, false, false>(value, offset);
     }
+    /// buf.writeUInt32BE(value, offset).
     template <std::integral V>
     std::size_t write_uint32_be(V value, index_arg offset = 0) {
         return write_bits<4, false, true>(value, offset);
     }
+    /// buf.writeInt32LE(value, offset).
     template <std::integral V>
     std::size_t write_int32_le(V value, index_arg offset = 0) {
         return write_bits<4, true, false>(value, offset);
     }
+    /// buf.writeInt32BE(value, offset).
     template <std::integral V>
     std::size_t write_int32_be(V value, index_arg offset = 0) {
         return write_bits<4, true, true>(value, offset);
@@ -815,14 +853,17 @@ public:
     std::size_t write_big_uint64_le(V value, index_arg offset = 0) {
         return write_bits<8, false, false>(value, offset);
     }
+    /// buf.writeBigUInt64BE(value, offset).
     template <std::integral V>
     std::size_t write_big_uint64_be(V value, index_arg offset = 0) {
         return write_bits<8, false, true>(value, offset);
     }
+    /// buf.writeBigInt64LE(value, offset).
     template <std::integral V>
     std::size_t write_big_int64_le(V value, index_arg offset = 0) {
         return write_bits<8, true, false>(value, offset);
     }
+    /// buf.writeBigInt64BE(value, offset).
     template <std::integral V>
     std::size_t write_big_int64_be(V value, index_arg offset = 0) {
         return write_bits<8, true, true>(value, offset);
@@ -831,12 +872,15 @@ public:
     std::size_t write_float_le(double value, index_arg offset = 0) {
         return write_raw<4, false>(std::bit_cast<std::uint32_t>(static_cast<float>(value)), offset);
     }
+    /// buf.writeFloatBE(value, offset).
     std::size_t write_float_be(double value, index_arg offset = 0) {
         return write_raw<4, true>(std::bit_cast<std::uint32_t>(static_cast<float>(value)), offset);
     }
+    /// buf.writeDoubleLE(value, offset).
     std::size_t write_double_le(double value, index_arg offset = 0) {
         return write_raw<8, false>(std::bit_cast<std::uint64_t>(value), offset);
     }
+    /// buf.writeDoubleBE(value, offset).
     std::size_t write_double_be(double value, index_arg offset = 0) {
         return write_raw<8, true>(std::bit_cast<std::uint64_t>(value), offset);
     }
@@ -845,14 +889,17 @@ public:
     std::size_t write_uint_le(V value, index_arg offset, index_arg byte_length) {
         return write_var<false, false>(value, offset, byte_length);
     }
+    /// buf.writeUIntBE(value, offset, byteLength).
     template <std::integral V>
     std::size_t write_uint_be(V value, index_arg offset, index_arg byte_length) {
         return write_var<false, true>(value, offset, byte_length);
     }
+    /// buf.writeIntLE(value, offset, byteLength).
     template <std::integral V>
     std::size_t write_int_le(V value, index_arg offset, index_arg byte_length) {
         return write_var<true, false>(value, offset, byte_length);
     }
+    /// buf.writeIntBE(value, offset, byteLength).
     template <std::integral V>
     std::size_t write_int_be(V value, index_arg offset, index_arg byte_length) {
         return write_var<true, true>(value, offset, byte_length);
