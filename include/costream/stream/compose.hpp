@@ -1,0 +1,196 @@
+// costream: Node.js streams and event loop for C++20 on Boost.Asio.
+// stream/compose.hpp: compose(), Node's stream.compose (lib/internal/streams/compose.js):
+// several streams joined by pipeline() and seen from outside as one duplex.
+#pragma once
+
+#include <costream/config.hpp>
+#include <costream/errc.hpp>
+#include <costream/error.hpp>
+#include <costream/stream/detail/small_function.hpp>
+#include <costream/stream/finished.hpp>
+#include <costream/stream/pipeline.hpp>
+#include <costream/stream/readable.hpp>
+#include <costream/stream/stream_base.hpp>
+#include <costream/stream/writable.hpp>
+
+#include <boost/system/error_code.hpp>
+
+#include <memory>
+#include <optional>
+#include <utility>
+
+namespace costream::stream {
+
+/// The duplex compose() returns: writes go into the first stream (`head`), reads come out of
+/// the last one (`tail`); the streams in between are connected by pipeline(). Node's compose
+/// builds the same thing out of a plain Duplex.
+template <class Head, class Tail>
+class composed_duplex : public basic_readable<typename Tail::chunk_type>,
+                        public basic_writable<typename Head::chunk_type> {
+public:
+    using R = basic_readable<typename Tail::chunk_type>;
+    using W = basic_writable<typename Head::chunk_type>;
+    /// The chunk type read from the composed stream (its tail's).
+    using chunk_type = typename Tail::chunk_type;
+    using R::off;
+    using R::on;
+    using R::once;
+    using W::end;
+    using W::write;
+
+    composed_duplex(ptr<Head> head, ptr<Tail> tail, readable_options ro, writable_options wo)
+        : R(ro), W(wo), head_(std::move(head)), tail_(std::move(tail)),
+          alive_(std::make_shared<bool>(true)) {}
+
+    ~composed_duplex() override {
+        *alive_ = false;
+        if (drain_id_) static_cast<event_emitter&>(*head_).off("drain", drain_id_);
+        if (readable_id_) tail_->off("readable", readable_id_);
+        if (end_id_) static_cast<event_emitter&>(*tail_).off("end", end_id_);
+        if (tail_eos_) tail_eos_->cleanup();
+    }
+
+    /// The first stream (what writes go into).
+    Head& head() const noexcept { return *head_; }
+    /// The last stream (what reads come from).
+    Tail& tail() const noexcept { return *tail_; }
+
+    /// Wires the listeners (node: the body of compose() after the Duplex is made).
+    void start_impl() {
+        std::shared_ptr<bool> alive = alive_;
+        drain_id_ = static_cast<event_emitter&>(*head_).on("drain", [this, alive] {
+            if (!*alive) return;
+            if (ondrain_) {
+                auto cb = std::move(*ondrain_);
+                ondrain_.reset();
+                cb();
+            }
+        });
+        tail_eos_ = detail::eos(*tail_, finished_options{},
+                                [this, alive](const boost::system::error_code&) {
+                                    if (!*alive) return;
+                                    if (onfinish_) {
+                                        auto cb = std::move(*onfinish_);
+                                        onfinish_.reset();
+                                        cb();
+                                    }
+                                });
+        readable_id_ = tail_->on("readable", [this, alive] {
+            if (!*alive) return;
+            if (onreadable_) {
+                onreadable_ = false;
+                read_tail();
+            }
+        });
+        end_id_ = static_cast<event_emitter&>(*tail_).on("end", [this, alive] {
+            if (*alive) R::push(nullptr);
+        });
+    }
+
+    // node: compose's onfinished(err), the internal pipeline's callback
+    void onfinished(const boost::system::error_code& err) {
+        ptr<stream_base> keep(static_cast<R*>(this));
+        if (onclose_ && *onclose_) {
+            auto cb = std::move(**onclose_);
+            onclose_.emplace(std::nullopt);
+            cb(err);
+            return;
+        }
+        onclose_.emplace(std::nullopt);
+        if (err) this->destroy(err);
+    }
+
+protected:
+    // node: d._write
+    void do_write(typename Head::chunk_type&& chunk, typename W::write_callback cb) override {
+        if (head_->write(std::move(chunk)))
+            cb();
+        else
+            ondrain_.emplace(std::move(cb));
+    }
+    // node: d._final
+    void do_final(typename W::final_callback cb) override {
+        head_->end();
+        onfinish_.emplace(std::move(cb));
+    }
+    // node: d._read
+    void do_read(std::size_t) override { read_tail(); }
+    // node: d._destroy
+    void do_destroy(const boost::system::error_code& ec,
+                    stream_base::destroy_callback cb) override {
+        boost::system::error_code err = ec;
+        const bool pipeline_done = onclose_.has_value() && !onclose_->has_value();
+        if (!err && !pipeline_done) err = make_error_code(errc::abort_err);
+        onreadable_ = false;
+        ondrain_.reset();
+        onfinish_.reset();
+        // node: destroyer(tail, err)
+        if (!tail_->destroyed()) tail_->destroy(err);
+        if (pipeline_done)
+            cb(err);
+        else
+            onclose_.emplace(std::move(cb));
+    }
+
+private:
+    void read_tail() {
+        for (;;) {
+            auto c = tail_->read();
+            if (!c) {
+                onreadable_ = true;
+                return;
+            }
+            if (!R::push(std::move(*c))) return;
+        }
+    }
+
+    ptr<Head> head_;
+    ptr<Tail> tail_;
+    std::shared_ptr<bool> alive_;
+    std::optional<typename W::write_callback> ondrain_;
+    std::optional<typename W::final_callback> onfinish_;
+    bool onreadable_ = false;
+    // node: `onclose`: unset while the pipeline runs, a callback when destroy waits for it,
+    // null (an empty inner optional) once the pipeline finished.
+    std::optional<std::optional<stream_base::destroy_callback>> onclose_;
+    listener_id drain_id_, readable_id_, end_id_;
+    std::shared_ptr<detail::eos_state> tail_eos_;
+};
+
+/// Node's stream.compose(...streams): one duplex made of several streams. Writing to it
+/// writes into the first stream, reading from it reads from the last one; the streams are
+/// connected with pipeline() (backpressure, and every stream destroyed when one fails).
+/// Destroying the composed duplex destroys the last stream (with ABORT_ERR when no error is
+/// given and the inner pipeline has not finished, as Node does), which tears down the whole
+/// inner pipeline; an inner failure destroys the composed duplex with that error.
+///
+/// Stages: the first must have a writable side and the last a readable side (a duplex,
+/// transform or pass_through); middle stages may also be transform function stages (see
+/// pipeline()). The composed stream's object modes are those of its head and tail.
+///
+///     auto d = costream::stream::compose(gzip, encrypt);   // a duplex: write, read
+///     co_await costream::stream::pipeline(file, d, socket);
+template <class First, class... Rest>
+requires(sizeof...(Rest) >= 1) auto compose(First&& first, Rest&&... rest) {
+    auto head = detail::to_ptr(std::forward<First>(first));
+    auto all = std::forward_as_tuple(std::forward<Rest>(rest)...);
+    auto tail = detail::to_ptr(std::get<sizeof...(Rest) - 1>(all));
+    using H = typename decltype(head)::element_type;
+    using T = typename decltype(tail)::element_type;
+    static_assert(writable_side<H>, "costream::stream::compose: the first stream must be writable");
+    static_assert(readable_side<T>, "costream::stream::compose: the last stream must be readable");
+    readable_options ro;
+    ro.object_mode = tail->readable_object_mode();
+    writable_options wo;
+    wo.object_mode = head->writable_object_mode();
+    auto d = make<composed_duplex<H, T>>(head, tail, ro, wo);
+    composed_duplex<H, T>* raw = d.get();
+    // node: const tail = pipeline(streams, onfinished)
+    pipeline(head, std::forward<Rest>(rest)...,
+             [raw, keep = ptr<basic_readable<typename T::chunk_type>>(raw)](
+                 const boost::system::error_code& err) { raw->onfinished(err); });
+    raw->start_impl();
+    return d;
+}
+
+} // namespace costream::stream
