@@ -12,12 +12,14 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/connect_pair.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/readable_pipe.hpp>
 #include <boost/asio/writable_pipe.hpp>
 #include <boost/asio/write.hpp>
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -194,4 +196,86 @@ TEST_CASE("a short read and a full read each arrive whole and in order") {
     l.run();
     CHECK(sizes == std::vector<std::size_t>{10, 1024});
     CHECK(got == std::string(10, 'x') + std::string(1024, 'y'));
+}
+
+namespace {
+
+/// A local socket with fault injection at the Asio level: reads of at most max_read bytes
+/// (short reads), and the fail_at-th read_some completing with fail_with (posted).
+struct faulty_socket {
+    using executor_type = local_socket::executor_type;
+    local_socket s;
+    std::size_t max_read = 0;
+    int fail_at = 0;
+    int* ops;
+    error_code fail_with = asio::error::connection_reset;
+
+    executor_type get_executor() { return s.get_executor(); }
+    template <class Buffers, class Handler>
+    void async_read_some(const Buffers& bufs, Handler&& h) {
+        if (++*ops == fail_at) {
+            asio::post(s.get_executor(), [h = std::forward<Handler>(h), ec = fail_with]() mutable {
+                std::move(h)(ec, std::size_t(0));
+            });
+            return;
+        }
+        asio::mutable_buffer first = *asio::buffer_sequence_begin(bufs);
+        s.async_read_some(max_read ? asio::buffer(first, max_read) : first,
+                          std::forward<Handler>(h));
+    }
+    void close(error_code& ec) { s.close(ec); }
+};
+
+} // namespace
+
+TEST_CASE("short reads arrive as small chunks, in order, and all of them") {
+    costream::loop l;
+    local_socket a(l.get_executor()), b(l.get_executor());
+    asio::local::connect_pair(a, b);
+    int ops = 0;
+    auto r = cs::make<cs::asio_readable<faulty_socket>>(faulty_socket{std::move(a), 3, 0, &ops});
+    std::size_t biggest = 0;
+    std::string got;
+    r->on("data", [&](const costream::buffer& c) {
+        biggest = std::max(biggest, c.size());
+        got += c.to_string();
+    });
+    const std::string payload = pattern(1000);
+    write_all(b, payload);
+    b.shutdown(asio::socket_base::shutdown_send);
+    l.run();
+    CHECK(got == payload);
+    CHECK(biggest == 3);
+    CHECK(ops >= 334);
+}
+
+TEST_CASE("failing each read step in turn: error once, close once, data before it delivered, "
+          "socket closed") {
+    const std::string payload = pattern(40);
+    for (int fail_at = 1;; ++fail_at) {
+        CAPTURE(fail_at);
+        costream::loop l;
+        local_socket a(l.get_executor()), b(l.get_executor());
+        asio::local::connect_pair(a, b);
+        int ops = 0;
+        auto r = cs::make<cs::asio_readable<faulty_socket>>(
+            faulty_socket{std::move(a), 16, fail_at, &ops});
+        recorder rec;
+        rec.attach(*r);
+        write_all(b, payload);
+        b.shutdown(asio::socket_base::shutdown_send);
+        l.run();
+        if (ops < fail_at) {
+            CHECK(rec.data == payload);
+            CHECK(rec.events == std::vector<std::string>{"end", "close"});
+            CHECK(fail_at > 3); // 16 + 16 + 8 bytes, then end of file
+            break;
+        }
+        CHECK(rec.events == std::vector<std::string>{"error ECONNRESET", "close"});
+        CHECK(payload.compare(0, rec.data.size(), rec.data) == 0); // a prefix, in order
+        CHECK(rec.data.size() ==
+              std::min<std::size_t>(payload.size(), 16 * static_cast<std::size_t>(fail_at - 1)));
+        CHECK(r->destroyed());
+        CHECK_FALSE(r->next_layer().s.is_open());
+    }
 }

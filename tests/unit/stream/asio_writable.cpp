@@ -13,6 +13,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/connect_pair.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/readable_pipe.hpp>
 #include <boost/asio/writable_pipe.hpp>
@@ -251,4 +252,99 @@ TEST_CASE(
     REQUIRE(ecs.size() == 1);
     CHECK(ecs[0] == costream::errc::stream_destroyed);
     CHECK(rec.events == std::vector<std::string>{"close"});
+}
+
+namespace {
+
+/// A local socket with fault injection at the Asio level: writes of at most max_write
+/// bytes per write_some (short writes), and the fail_at-th write_some completing with
+/// fail_with instead of writing (posted, as a real failure completes).
+struct faulty_socket {
+    using executor_type = local_socket::executor_type;
+    local_socket s;
+    std::size_t max_write = 0; // 0: no limit
+    int fail_at = 0;           // 1-based; 0: never
+    int* ops;
+    error_code fail_with = asio::error::connection_reset;
+
+    executor_type get_executor() { return s.get_executor(); }
+    template <class Buffers, class Handler>
+    void async_write_some(const Buffers& bufs, Handler&& h) {
+        if (++*ops == fail_at) {
+            asio::post(s.get_executor(), [h = std::forward<Handler>(h), ec = fail_with]() mutable {
+                std::move(h)(ec, std::size_t(0));
+            });
+            return;
+        }
+        if (max_write) {
+            asio::const_buffer first = *asio::buffer_sequence_begin(bufs);
+            s.async_write_some(asio::buffer(first, max_write), std::forward<Handler>(h));
+        } else {
+            s.async_write_some(bufs, std::forward<Handler>(h));
+        }
+    }
+    void close(error_code& ec) { s.close(ec); }
+    void shutdown(asio::socket_base::shutdown_type w, error_code& ec) { s.shutdown(w, ec); }
+};
+
+} // namespace
+
+TEST_CASE("short writes are continued until every queued byte is out, in one do_writev") {
+    costream::loop l;
+    local_socket a(l.get_executor()), b(l.get_executor());
+    asio::local::connect_pair(a, b);
+    int ops = 0;
+    auto w = cs::make<cs::asio_writable<faulty_socket>>(faulty_socket{std::move(a), 7, 0, &ops});
+    std::string expect;
+    w->cork();
+    for (int i = 0; i < 5; ++i) {
+        std::string chunk(100, static_cast<char>('k' + i));
+        expect += chunk;
+        w->write(chunk);
+    }
+    w->uncork();
+    w->end();
+    l.run();
+    CHECK(w->writes_issued() == 1);
+    // each write_some took at most 7 bytes of one chunk: 15 pieces per 100-byte chunk
+    CHECK(ops == 5 * ((100 + 6) / 7));
+    CHECK(read_all(b) == expect);
+}
+
+TEST_CASE(
+    "failing each write step in turn: the write fails, error once, close once, socket closed") {
+    // The workload: 3 writes (the first alone, the next two gathered), short writes of 64
+    // bytes, then end(). Fail step 1, 2, ... until a run needs no failure.
+    for (int fail_at = 1;; ++fail_at) {
+        CAPTURE(fail_at);
+        costream::loop l;
+        local_socket a(l.get_executor()), b(l.get_executor());
+        asio::local::connect_pair(a, b);
+        int ops = 0;
+        auto w = cs::make<cs::asio_writable<faulty_socket>>(
+            faulty_socket{std::move(a), 64, fail_at, &ops});
+        recorder rec;
+        rec.attach(*w);
+        std::vector<error_code> cbs;
+        for (int i = 0; i < 3; ++i)
+            w->write(std::string(100, static_cast<char>('a' + i)),
+                     [&](const error_code& ec) { cbs.push_back(ec); });
+        w->end();
+        l.run();
+        if (ops < fail_at) { // no step failed: the clean run ends the loop
+            CHECK(rec.events == std::vector<std::string>{"finish", "close"});
+            CHECK(read_all(b) ==
+                  std::string(100, 'a') + std::string(100, 'b') + std::string(100, 'c'));
+            CHECK(fail_at > 3);
+            break;
+        }
+        CHECK(rec.events == std::vector<std::string>{"error ECONNRESET", "close"});
+        CHECK(w->destroyed());
+        CHECK_FALSE(w->next_layer().s.is_open());
+        CHECK(cbs.size() == 3); // every write callback ran once (failed or not)
+        bool saw_error = false;
+        for (auto& ec : cbs)
+            saw_error = saw_error || ec == asio::error::connection_reset;
+        CHECK(saw_error);
+    }
 }
