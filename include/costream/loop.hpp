@@ -214,10 +214,9 @@ public:
     /// The current loop of this thread: the most recently constructed live loop, or, when
     /// there is none, a default loop created on first use and kept until the thread ends.
     static loop& current() {
-        if (loop* l = detail::current_loop_slot()) return *l;
-        thread_local std::unique_ptr<loop> fallback;
-        fallback = std::make_unique<loop>();
-        return *fallback;
+        if (loop* l = detail::current_loop_slot()) [[likely]]
+            return *l;
+        return make_fallback();
     }
 
     /// Runs iterations until nothing ref'd is left: no ref'd timers or immediates, no
@@ -335,6 +334,13 @@ public:
 
 private:
     friend struct detail::loop_access;
+
+    // Out of line so that current(), on every next_tick/set_timeout, stays a TLS load.
+    [[gnu::noinline]] static loop& make_fallback() {
+        thread_local std::unique_ptr<loop> fallback;
+        fallback = std::make_unique<loop>();
+        return *fallback;
+    }
     friend class executor_type;
 
     using task = detail::loop_task;

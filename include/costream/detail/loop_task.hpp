@@ -194,7 +194,7 @@ public:
     }
 
 private:
-    void grow() {
+    [[gnu::noinline]] void grow() {
         std::size_t ncap = cap_ ? cap_ * 2 : 64;
         T* nd = static_cast<T*>(::operator new(ncap * sizeof(T)));
         std::size_t n = size();
