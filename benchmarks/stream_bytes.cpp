@@ -4,7 +4,8 @@
 //
 // costream: a source readable pushing shared views of one buffer (no copy, as a file or
 // socket source hands its read buffers on) -> N stages -> a null basic_writable, joined by
-// stream::pipe() (pipeline.hpp had not landed when this was written). The stages are
+// stream::pipeline() (the map stages are readables over their predecessor, so pipeline()
+// joins the last of them to the sink). The stages are
 // identity map() operator stages: pass_through.hpp had not landed when this was written, so
 // a stage here is a readable-side hop only (push + read through the readable state
 // machine), not a full duplex. Baseline: hand-written C++20 coroutines on Asio with own
@@ -13,7 +14,7 @@
 #include <costream/buffer.hpp>
 #include <costream/loop.hpp>
 #include <costream/stream/operators.hpp>
-#include <costream/stream/pipe.hpp>
+#include <costream/stream/pipeline.hpp>
 #include <costream/stream/readable.hpp>
 #include <costream/stream/writable.hpp>
 
@@ -76,7 +77,9 @@ double run_costream(std::size_t chunk, std::uint64_t total, int stages) {
     auto sink = cs::make<null_sink>();
     cs::ptr<cs::readable> head = cs::make<byte_source>(chunk, total, stages > 0);
     if (stages == 0) {
-        cs::pipe(*head, *sink);
+        cs::pipeline(head, sink, [](const boost::system::error_code& ec) {
+            if (ec) std::fprintf(stderr, "pipeline: %s\n", ec.message().c_str());
+        });
         double secs = costream_bench::seconds([&] { l.run(); });
         if (sink->bytes != total)
             std::fprintf(stderr, "costream: %llu bytes\n", (unsigned long long)sink->bytes);
@@ -92,7 +95,9 @@ double run_costream(std::size_t chunk, std::uint64_t total, int stages) {
         auto next = cs::map(std::move(s), id);
         s = next;
     }
-    cs::pipe(*s, *sink);
+    cs::pipeline(s, sink, [](const boost::system::error_code& ec) {
+        if (ec) std::fprintf(stderr, "pipeline: %s\n", ec.message().c_str());
+    });
     double secs = costream_bench::seconds([&] { l.run(); });
     if (sink->bytes != total)
         std::fprintf(stderr, "costream: %llu bytes\n", (unsigned long long)sink->bytes);

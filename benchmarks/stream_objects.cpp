@@ -1,14 +1,13 @@
 // Benchmark: object mode, generator -> transform -> counting writable, 5 M small structs.
 // costream: a generator readable (Node's Readable.from(generator): pushes until push()
 // returns false) -> map() (a synchronous operator stage, standing in for a Transform until
-// transform.hpp lands) -> a counting basic_writable, joined by stream::pipe() (pipeline.hpp
-// had not landed when this was written; pipe() is what pipeline() joins stream stages with).
+// transform.hpp lands) -> a counting basic_writable, joined by stream::pipeline().
 // Baseline: hand-written C++20 coroutines on Asio with own ring buffers and a FIFO of coroutine
 // handles (PERFORMANCE.md). Node: pipeline(Readable.from (gen), Transform, Writable) in
 // benchmarks/node/stream_objects.js.
 #include <costream/loop.hpp>
 #include <costream/stream/operators.hpp>
-#include <costream/stream/pipe.hpp>
+#include <costream/stream/pipeline.hpp>
 #include <costream/stream/readable.hpp>
 #include <costream/stream/writable.hpp>
 
@@ -73,7 +72,9 @@ double run_costream() {
     auto src = cs::make<gen_source>(n_items);
     auto mapped = cs::map(std::move(src), [](item o) { return item{o.id, o.value * 2}; });
     auto sink = cs::make<counting_sink>();
-    cs::pipe(*mapped, *sink);
+    cs::pipeline(mapped, sink, [](const boost::system::error_code& ec) {
+        if (ec) std::fprintf(stderr, "pipeline: %s\n", ec.message().c_str());
+    });
     double secs = costream_bench::seconds([&] { l.run(); });
     if (sink->count != n_items)
         std::fprintf(stderr, "costream: count %llu\n", (unsigned long long)sink->count);
