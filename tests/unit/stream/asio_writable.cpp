@@ -155,7 +155,7 @@ TEST_CASE("end shuts the socket's sending side: the peer reads end of file befor
     CHECK_FALSE(w->next_layer().is_open());
 }
 
-TEST_CASE("a pipe becomes a writable; finish then close closes the pipe") {
+TEST_CASE("a pipe becomes a writable: finish then close closes the pipe") {
     costream::loop l;
     asio::readable_pipe rp(l.get_executor());
     asio::writable_pipe wp(l.get_executor());
