@@ -222,7 +222,8 @@ TEST_CASE("a steady_timer on the loop executor completes in the poll phase, then
     CHECK(log == strings{"asio timer", "tick", "immediate", "close"});
 }
 
-TEST_CASE("post to the executor is a poll-phase callback; dispatch inside a callback runs inline") {
+TEST_CASE(
+    "post to the executor is a poll-phase callback and dispatch inside a callback runs inline") {
     costream::loop l;
     strings log;
     costream::set_immediate([&] {
@@ -273,7 +274,7 @@ TEST_CASE("a socket pair exchanges data through coroutines co_spawned on the loo
     CHECK(std::count(log.begin(), log.end(), "wrote 5") == 1);
 }
 
-TEST_CASE("post from another thread runs on the loop; a remote handle keeps it alive") {
+TEST_CASE("post from another thread runs on the loop and a remote handle keeps it alive") {
     costream::loop l;
     auto remote = l.make_remote();
     std::atomic<std::thread::id> ran_on{};

@@ -99,7 +99,7 @@ TEST_CASE("a rejection is rethrown at co_await and rejects the awaiting coroutin
     CHECK_THROWS_WITH(q.get(), "bad");
 }
 
-TEST_CASE("then chains values; a throwing callback rejects the derived promise; catch recovers") {
+TEST_CASE("then chains values, a throwing callback rejects the derived promise, catch recovers") {
     costream::loop l;
     auto p = costream::promise<int>::resolve(2)
                  .then([](int v) { return v * 10; })
@@ -147,7 +147,7 @@ TEST_CASE("by default an unhandled rejection is thrown out of run") {
     CHECK_THROWS_WITH(l.run(), "nobody listens");
 }
 
-TEST_CASE("use_promise turns an Asio operation into a promise; an error_code rejects") {
+TEST_CASE("use_promise turns an Asio operation into a promise and an error_code rejects it") {
     costream::loop l;
     asio::steady_timer ok(l.get_executor(), std::chrono::steady_clock::now());
     asio::steady_timer cancelled(l.get_executor(), std::chrono::hours(1));

@@ -103,7 +103,7 @@ TEST_CASE("clear_timeout of a due timer from an earlier callback in the same lis
     CHECK(log == strings{"a", "c"});
 }
 
-TEST_CASE("unref: an unref'd timer does not keep the loop alive; ref brings it back") {
+TEST_CASE("an unref'd timer does not keep the loop alive and ref brings it back") {
     costream::loop l({.manual_clock = true});
     strings log;
     auto t = costream::set_timeout([&] { log.push_back("never"); }, 100);
