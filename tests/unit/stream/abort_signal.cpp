@@ -26,7 +26,7 @@ TEST_CASE("abort() sets aborted and reason and emits 'abort' exactly once") {
     CHECK_THROWS_AS(sig.throw_if_aborted(), boost::system::system_error);
 }
 
-TEST_CASE("abort(reason) keeps the reason; copies of a signal are the same signal") {
+TEST_CASE("abort(reason) keeps the reason and copies of a signal are the same signal") {
     costream::abort_controller ac;
     auto a = ac.signal(), b = ac.signal();
     CHECK(a == b);

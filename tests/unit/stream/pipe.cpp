@@ -115,7 +115,7 @@ TEST_CASE("an error on the destination unpipes it and is still emitted to its li
     l.run();
 }
 
-TEST_CASE("unpipe() undoes every pipe and pauses the source; unpipe(dest) one of them") {
+TEST_CASE("unpipe() undoes every pipe and pauses the source, unpipe(dest) only one of them") {
     costream::loop l;
     auto src = cs::make<fn_readable<>>(cs::readable_options{}, [](fn_readable<>&, std::size_t) {});
     std::string a_out, b_out;
