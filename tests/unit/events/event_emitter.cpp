@@ -391,7 +391,7 @@ TEST_CASE("a throwing listener's exception leaves emit and later listeners do no
 // e.once('error', (err) => log('error listener', err.message));
 // log('emit', e.emit('error', new Error('E1')));
 // try { e.emit('error', new Error('E2')); } catch (err) { log('threw', err.message); }
-TEST_CASE("an error listener handles 'error'; without one, emit throws the error") {
+TEST_CASE("an error listener handles 'error', without one, emit throws the error") {
     lines log;
     event_emitter e;
     e.once("error", [&](const boost::system::error_code& ec) {
@@ -689,7 +689,7 @@ TEST_CASE("on and off churn of one listener reuses the event's array") {
     CHECK(c.count() == 10); // one listener record each, nothing else
 }
 
-TEST_CASE("a listener may destroy its emitter; the rest of that emit is skipped") {
+TEST_CASE("a listener may destroy its emitter, the rest of that emit is skipped") {
     auto e = std::make_unique<event_emitter>();
     std::vector<std::string> log;
     e->on("close", [&] {
