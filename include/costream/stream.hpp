@@ -3,5 +3,9 @@
 #pragma once
 
 #include <costream/config.hpp>
+#include <costream/stream/duplex.hpp>
+#include <costream/stream/pass_through.hpp>
 #include <costream/stream/readable.hpp>
 #include <costream/stream/stream_base.hpp>
+#include <costream/stream/transform.hpp>
+#include <costream/stream/writable.hpp>

@@ -55,6 +55,12 @@ inline std::string name_message(const error_code& ec) {
     return "Error: " + message(ec);
 }
 
+/// Whether `s.write(v)` compiles (JS-only argument types are rejected at compile time).
+template <class S, class V>
+concept can_write = requires(S& s, V v) {
+    s.write(v);
+};
+
 inline const char* b(bool v) {
     return v ? "true" : "false";
 }
@@ -85,5 +91,39 @@ protected:
             cb(ec);
     }
 };
+
+/// Node's `new Writable({ write, final, destroy, ...options })`.
+template <class Chunk = costream::buffer>
+struct fn_writable : cs::basic_writable<Chunk> {
+    using base = cs::basic_writable<Chunk>;
+    using write_callback = typename base::write_callback;
+    using final_callback = typename base::final_callback;
+    std::function<void(fn_writable&, Chunk&, std::optional<costream::encoding>, write_callback)>
+        write_fn;
+    std::function<void(fn_writable&, final_callback)> final_fn;
+
+    explicit fn_writable(cs::writable_options o = {}, decltype(write_fn) w = {},
+                         decltype(final_fn) f = {})
+        : base(o), write_fn(std::move(w)), final_fn(std::move(f)) {}
+
+protected:
+    void do_write(Chunk&& c, std::optional<costream::encoding> enc, write_callback cb) override {
+        if (write_fn)
+            write_fn(*this, c, enc, std::move(cb));
+        else
+            cb();
+    }
+    void do_final(final_callback cb) override {
+        if (final_fn)
+            final_fn(*this, std::move(cb));
+        else
+            base::do_final(std::move(cb)); // Node: no _final
+    }
+};
+
+/// Node's `${err}` for a write/end callback argument.
+inline std::string err_or_null(const error_code& ec) {
+    return ec ? std::string(costream::node_code(ec)) : "null";
+}
 
 } // namespace stream_test

@@ -1,0 +1,176 @@
+// costream: Node.js streams and event loop for C++20 on Boost.Asio.
+// stream/transform.hpp: basic_transform<In, Out>, Node's Transform
+// (lib/internal/streams/transform.js): a duplex whose output is computed from its input.
+#pragma once
+
+#include <costream/buffer.hpp>
+#include <costream/config.hpp>
+#include <costream/errc.hpp>
+#include <costream/error.hpp>
+#include <costream/stream/duplex.hpp>
+#include <costream/stream/stream_base.hpp>
+
+#include <boost/system/error_code.hpp>
+
+#include <optional>
+#include <utility>
+
+namespace costream::stream {
+
+/// Node's Transform: implement do_transform(chunk, cb), push() 0..n outputs and call
+/// cb() (or cb(ec), or cb({}, value) to push one value); optionally do_flush(cb) to push
+/// what is left at the end. Backpressure: the transform callback is held back while the
+/// readable side is at its high_water_mark, so writes buffer on the writable side.
+///
+/// Order at the end (Node's): end() -> do_flush -> 'prefinish' -> readable 'end' -> the
+/// end() callback -> 'finish' -> 'close'. do_final is Node's transform `final` and cannot
+/// be overridden here.
+///
+///     struct upper : costream::stream::transform {
+///         void do_transform(costream::buffer&& b, transform_callback cb) override {
+///             for (auto& c : b) c = std::toupper(c);
+///             cb({}, std::move(b));
+///         }
+///     };
+template <class In, class Out = In>
+class basic_transform : public basic_duplex<In, Out> {
+    using writable_base = basic_writable<In>;
+
+public:
+    using write_callback = typename writable_base::write_callback;
+    using final_callback = typename writable_base::final_callback;
+
+    /// Callback handed to do_transform: cb(), cb(ec) or cb({}, value) (Node's
+    /// callback(err, val)). Calling it twice fails the stream with ERR_MULTIPLE_CALLBACK.
+    class transform_callback {
+    public:
+        transform_callback(transform_callback&&) noexcept = default;
+        transform_callback& operator=(transform_callback&&) noexcept = default;
+        void operator()(const boost::system::error_code& ec = {}) { done(ec, std::nullopt); }
+        void operator()(const boost::system::error_code& ec, Out value) {
+            done(ec, std::optional<Out>(std::move(value)));
+        }
+
+    private:
+        friend class basic_transform;
+        transform_callback(basic_transform* s, write_callback cb, std::size_t length) noexcept
+            : s_(s), cb_(std::move(cb)), length_(length) {}
+        void done(const boost::system::error_code& ec, std::optional<Out> value) {
+            ptr<basic_transform> s = s_;
+            s->after_transform(ec, std::move(value), std::move(cb_), length_);
+        }
+        ptr<basic_transform> s_;
+        write_callback cb_;
+        std::size_t length_;
+    };
+
+    /// Callback handed to do_flush: cb(), cb(ec) or cb({}, value).
+    class flush_callback {
+    public:
+        flush_callback(flush_callback&&) noexcept = default;
+        flush_callback& operator=(flush_callback&&) noexcept = default;
+        void operator()(const boost::system::error_code& ec = {}) { done(ec, std::nullopt); }
+        void operator()(const boost::system::error_code& ec, Out value) {
+            done(ec, std::optional<Out>(std::move(value)));
+        }
+
+    private:
+        friend class basic_transform;
+        flush_callback(basic_transform* s, std::optional<final_callback> cb) noexcept
+            : s_(s), cb_(std::move(cb)) {}
+        void done(const boost::system::error_code& ec, std::optional<Out> value) {
+            ptr<basic_transform> s = s_;
+            // node: transform.js final's flush callback
+            if (ec) {
+                if (cb_)
+                    (*cb_)(ec);
+                else
+                    s->destroy(ec);
+                return;
+            }
+            if (value) s->push(std::move(*value));
+            s->push(nullptr);
+            if (cb_) (*cb_)();
+        }
+        ptr<basic_transform> s_;
+        std::optional<final_callback> cb_;
+    };
+
+    explicit basic_transform(const duplex_options& o = {}) : basic_duplex<In, Out>(o) {
+        // node: transform.js `this._readableState.sync = false`
+        this->clear_readable_sync();
+    }
+
+protected:
+    /// Node's _transform(chunk, encoding, callback) with the chunk's encoding (see
+    /// basic_writable::do_write); the default forwards to the two-argument form.
+    virtual void do_transform(In&& chunk, std::optional<costream::encoding> enc,
+                              transform_callback cb) {
+        (void)enc;
+        do_transform(std::move(chunk), std::move(cb));
+    }
+    /// Node's _transform(chunk, callback). The default fails with ERR_METHOD_NOT_IMPLEMENTED.
+    virtual void do_transform(In&& chunk, transform_callback cb) {
+        (void)chunk;
+        cb(make_error_code(errc::method_not_implemented));
+    }
+    /// Node's _flush(callback): push what is left; the default does nothing.
+    virtual void do_flush(flush_callback cb) { cb(); }
+
+    // node: transform.js Transform.prototype._write
+    void do_write(In&& chunk, std::optional<costream::encoding> enc, write_callback cb) final {
+        const std::size_t length = this->readable_length();
+        do_transform(std::move(chunk), enc, transform_callback(this, std::move(cb), length));
+    }
+    void do_write(In&& chunk, write_callback cb) final {
+        do_write(std::move(chunk), std::nullopt, std::move(cb));
+    }
+
+    // node: transform.js Transform.prototype._read
+    void do_read(std::size_t) final {
+        if (pending_) {
+            write_callback cb = std::move(*pending_);
+            pending_.reset();
+            cb();
+        }
+    }
+
+    // node: transform.js final
+    void do_final(final_callback cb) final {
+        if (!this->destroyed()) {
+            do_flush(flush_callback(this, std::optional<final_callback>(std::move(cb))));
+        } else {
+            this->push(nullptr);
+            cb();
+        }
+    }
+
+private:
+    void after_transform(const boost::system::error_code& ec, std::optional<Out> value,
+                         write_callback cb, std::size_t length) {
+        if (ec) {
+            cb(ec);
+            return;
+        }
+        if (value) this->push(std::move(*value));
+        if (this->readable_ended_pushed()) {
+            // node: the user pushed null: delay the callback to propagate the new state
+            this->get_loop().next_tick(
+                [s = ptr<basic_transform>(this),
+                 c = std::make_shared<write_callback>(std::move(cb))]() mutable { (*c)(); });
+        } else if (this->writable_ended() || length == this->readable_length() ||
+                   this->readable_length() < this->readable_high_water_mark()) {
+            cb();
+        } else {
+            pending_.emplace(std::move(cb)); // node: this[kCallback]
+            pending_->unown();               // kept in the stream itself: no self-reference
+        }
+    }
+
+    std::optional<write_callback> pending_;
+};
+
+/// A transform of costream::buffer chunks (Node's Transform).
+using transform = basic_transform<costream::buffer>;
+
+} // namespace costream::stream
