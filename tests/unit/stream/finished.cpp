@@ -11,7 +11,7 @@
 #include <boost/system/system_error.hpp>
 #include <doctest/doctest.h>
 
-#include "stream_helpers.hpp"
+#include "../../node/stream/stream_helpers.hpp"
 
 using namespace stream_test;
 namespace ct = costream::test;

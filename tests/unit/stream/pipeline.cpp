@@ -10,7 +10,7 @@
 
 #include <doctest/doctest.h>
 
-#include "stream_helpers.hpp"
+#include "../../node/stream/stream_helpers.hpp"
 
 using namespace stream_test;
 namespace ct = costream::test;

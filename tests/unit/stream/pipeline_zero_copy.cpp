@@ -8,7 +8,7 @@
 
 #include <doctest/doctest.h>
 
-#include "stream_helpers.hpp"
+#include "../../node/stream/stream_helpers.hpp"
 
 #include <atomic>
 #include <cstdlib>
