@@ -25,8 +25,12 @@ struct chunk_traits {
             return !v.has_value();
         else if constexpr (std::is_pointer_v<T> || std::is_null_pointer_v<T>)
             return v == nullptr;
-        else if constexpr (requires { v == nullptr; })
-            return v == nullptr;
+        else if constexpr (requires {
+                               static_cast<bool>(v);
+                               v == nullptr;
+                           })
+            return v == nullptr; // smart pointers, std::function; never std::string, whose
+                                 // == nullptr would read a null C string
         else
             return false;
     }
