@@ -34,7 +34,8 @@ double seconds(F&& fn) {
 template <class F>
 double best_seconds(int runs, F&& fn) {
     double best = 1e300;
-    for (int i = 0; i < runs; ++i) best = std::min(best, seconds(fn));
+    for (int i = 0; i < runs; ++i)
+        best = std::min(best, seconds(fn));
     return best;
 }
 
@@ -46,7 +47,8 @@ inline void keep(T const& value) {
 
 /// Runs `node benchmarks/node/<script> args...` and returns the "name<TAB>value" lines it
 /// printed, or an empty map when node is not installed or the script failed.
-inline std::map<std::string, double> run_node(const std::string& script, const std::string& args = "") {
+inline std::map<std::string, double> run_node(const std::string& script,
+                                              const std::string& args = "") {
     std::map<std::string, double> out;
     std::filesystem::path path = std::filesystem::path(COSTREAM_BENCH_NODE_DIR) / script;
     if (std::system("command -v node >/dev/null 2>&1") != 0) return out;
@@ -84,12 +86,14 @@ inline double advantage(const row& r, double other) {
 inline void report(const row& r) {
     std::printf("%-12s %-40s costream %10.3f %-8s", r.topic.c_str(), r.workload.c_str(), r.costream,
                 r.unit.c_str());
-    if (r.baseline) std::printf(" | %s %10.3f (costream %.2fx)", r.baseline_name.c_str(), *r.baseline,
-                                advantage(r, *r.baseline));
+    if (r.baseline)
+        std::printf(" | %s %10.3f (costream %.2fx)", r.baseline_name.c_str(), *r.baseline,
+                    advantage(r, *r.baseline));
     if (r.node) std::printf(" | node %10.3f (costream %.2fx)", *r.node, advantage(r, *r.node));
     std::printf("\n@@bench\t%s\t%s\t%s\t%d\t%.6g\t%s\t%.6g\t%s\t%.6g\n", r.topic.c_str(),
                 r.workload.c_str(), r.unit.c_str(), r.higher_is_better ? 1 : 0, r.costream,
-                r.baseline_name.c_str(), r.baseline ? *r.baseline : -1.0, "node", r.node ? *r.node : -1.0);
+                r.baseline_name.c_str(), r.baseline ? *r.baseline : -1.0, "node",
+                r.node ? *r.node : -1.0);
     std::fflush(stdout);
 }
 

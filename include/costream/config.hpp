@@ -6,7 +6,8 @@
 #define COSTREAM_VERSION_MINOR 1
 #define COSTREAM_VERSION_PATCH 0
 /// Version as one number, MMmmpp.
-#define COSTREAM_VERSION (COSTREAM_VERSION_MAJOR * 10000 + COSTREAM_VERSION_MINOR * 100 + COSTREAM_VERSION_PATCH)
+#define COSTREAM_VERSION                                                                           \
+    (COSTREAM_VERSION_MAJOR * 10000 + COSTREAM_VERSION_MINOR * 100 + COSTREAM_VERSION_PATCH)
 
 #if __cplusplus < 202002L
 #error "costream needs C++20 (-std=c++20 or later)"

@@ -20,7 +20,8 @@ namespace costream_test {
 inline std::vector<std::string> node_trace(std::string_view name) {
     std::ifstream in(std::string(COSTREAM_ORACLE_DIR) + "/" + std::string(name) + ".txt");
     std::vector<std::string> lines;
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    for (std::string line; std::getline(in, line);)
+        lines.push_back(line);
     return lines;
 }
 
@@ -43,8 +44,8 @@ inline void check_node_trace(const std::vector<std::string>& got, std::string_vi
     REQUIRE_MESSAGE(!want.empty(), "no Node trace named " << name);
     for (std::size_t i = 0; i < std::max(got.size(), want.size()); ++i) {
         if (i >= got.size() || i >= want.size() || got[i] != want[i]) {
-            FAIL_CHECK("trace " << name << " differs at line " << (i + 1) << "\n  node:     "
-                                << (i < want.size() ? want[i] : "<end>")
+            FAIL_CHECK("trace " << name << " differs at line " << (i + 1)
+                                << "\n  node:     " << (i < want.size() ? want[i] : "<end>")
                                 << "\n  costream: " << (i < got.size() ? got[i] : "<end>"));
             return;
         }

@@ -15,10 +15,10 @@ TEST_CASE("every errc enumerator converts to an error_code whose node_code is No
 }
 
 TEST_CASE("node_code names operating-system errors as libuv does") {
-    CHECK(costream::node_code(boost::system::error_code(ENOENT, boost::system::system_category())) ==
-          "ENOENT");
-    CHECK(costream::node_code(boost::system::error_code(EACCES, boost::system::generic_category())) ==
-          "EACCES");
+    CHECK(costream::node_code(
+              boost::system::error_code(ENOENT, boost::system::system_category())) == "ENOENT");
+    CHECK(costream::node_code(
+              boost::system::error_code(EACCES, boost::system::generic_category())) == "EACCES");
     CHECK(costream::node_code(boost::system::error_code()) == "");
 }
 
