@@ -37,7 +37,7 @@ cs::ptr<W> make_w(costream_test::trace& t, std::string tag, error_code final_err
 }
 } // namespace
 
-TEST_CASE("node oracle 41: do_final delays finish; a final error fails the stream") {
+TEST_CASE("node oracle 41: do_final delays finish, a final error fails the stream") {
     costream::loop l({.manual_clock = true});
     costream_test::trace t;
     cs::ptr<W> b2;
