@@ -43,11 +43,17 @@ namespace detail {
 template <class Chunk>
 struct pipe_source_state final : pipe_hook, std::enable_shared_from_this<pipe_source_state<Chunk>> {
     basic_readable<Chunk>* src; // null once the source is gone
+    // The side-table key, computed once: detach() runs while the source is being destroyed,
+    // when converting `src` to its virtual base stream_base is no longer allowed.
+    const void* key;
     std::vector<ptr<stream_base>> pipes;
     std::vector<stream_base*> await_drain; // one element, or the set in multi mode
     bool multi = false;                    // node: kMultiAwaitDrain
 
-    explicit pipe_source_state(basic_readable<Chunk>* s) : src(s) { attach(); }
+    explicit pipe_source_state(basic_readable<Chunk>* s)
+        : src(s), key(static_cast<const stream_base*>(s)) {
+        attach();
+    }
     pipe_source_state(const pipe_source_state&) = delete;
     pipe_source_state& operator=(const pipe_source_state&) = delete;
     ~pipe_source_state() { detach(); }
@@ -75,7 +81,7 @@ struct pipe_source_state final : pipe_hook, std::enable_shared_from_this<pipe_so
         if constexpr (requires { src->readable_pipe_hook(); })
             src->readable_pipe_hook() = this;
         else
-            table()[static_cast<const stream_base*>(src)] = this;
+            table()[key] = this;
     }
     void detach() {
         if (!src) return;
@@ -83,7 +89,7 @@ struct pipe_source_state final : pipe_hook, std::enable_shared_from_this<pipe_so
             if (src->readable_pipe_hook() == this) src->readable_pipe_hook() = nullptr;
         } else {
             auto& t = table();
-            auto it = t.find(static_cast<const stream_base*>(src));
+            auto it = t.find(key);
             if (it != t.end() && it->second == this) t.erase(it);
         }
     }
