@@ -7,6 +7,7 @@
 #include <costream/buffer_sequence.hpp>
 #include <costream/config.hpp>
 #include <costream/error.hpp>
+#include <costream/stream/detail/asio_close.hpp>
 #include <costream/stream/readable.hpp>
 #include <costream/stream/stream_base.hpp>
 
@@ -88,11 +89,7 @@ protected:
     void close_stream() {
         if (closed_) return;
         closed_ = true;
-        boost::system::error_code ignored;
-        if constexpr (requires { stream_.close(ignored); })
-            stream_.close(ignored);
-        else if constexpr (requires { stream_.lowest_layer().close(ignored); })
-            stream_.lowest_layer().close(ignored);
+        detail::close_asio_stream(stream_);
     }
 
 private:

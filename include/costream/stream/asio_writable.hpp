@@ -8,6 +8,7 @@
 #include <costream/buffer_sequence.hpp>
 #include <costream/config.hpp>
 #include <costream/error.hpp>
+#include <costream/stream/detail/asio_close.hpp>
 #include <costream/stream/stream_base.hpp>
 #include <costream/stream/writable.hpp>
 
@@ -114,11 +115,7 @@ protected:
     void close_stream() {
         if (closed_) return;
         closed_ = true;
-        boost::system::error_code ignored;
-        if constexpr (requires { stream_.close(ignored); })
-            stream_.close(ignored);
-        else if constexpr (requires { stream_.lowest_layer().close(ignored); })
-            stream_.lowest_layer().close(ignored);
+        detail::close_asio_stream(stream_);
     }
 
 private:
