@@ -5,7 +5,7 @@
 #
 # Without flags: the toolchain and libraries for the library, its tests and examples
 # (Boost 1.81 -- not Debian 12's default 1.74 --, doctest, zlib, OpenSSL, cmake, ninja, g++,
-# ccache, pkg-config). Flags add extras:
+# ccache, pkg-config, and the gzip and openssl tools the tests compare with). Flags add extras:
 #   --clang  clang 14 (second compiler of CI)
 #   --fuzz   clang 14 and its libFuzzer/sanitizer runtimes (libclang-rt-14-dev)
 #   --conan  python3 venv + pip, to install conan from PyPI in an isolated venv
@@ -18,8 +18,9 @@
 # (sudo is used when available and we are not root).
 set -euo pipefail
 
+# gzip and openssl: the zlib and crypto tests check interop with the CLI tools.
 packages=(libboost1.81-dev libboost-json1.81-dev doctest-dev zlib1g-dev libssl-dev
-          cmake ninja-build g++ ccache pkg-config git)
+          cmake ninja-build g++ ccache pkg-config git gzip openssl)
 for arg in "$@"; do
     case "$arg" in
         --clang) packages+=(clang-14 clang) ;;
