@@ -50,7 +50,14 @@ namespace costream {
     X(http_invalid_header_value, "ERR_HTTP_INVALID_HEADER_VALUE")                                  \
     X(invalid_http_token, "ERR_INVALID_HTTP_TOKEN")                                                \
     X(server_not_running, "ERR_SERVER_NOT_RUNNING")                                                \
-    X(socket_closed, "ERR_SOCKET_CLOSED")
+    X(socket_closed, "ERR_SOCKET_CLOSED")                                                          \
+    /* crypto */                                                                                   \
+    X(crypto_invalid_digest, "ERR_CRYPTO_INVALID_DIGEST")                                          \
+    X(crypto_hash_finalized, "ERR_CRYPTO_HASH_FINALIZED")                                          \
+    X(crypto_hash_update_failed, "ERR_CRYPTO_HASH_UPDATE_FAILED")                                  \
+    X(crypto_invalid_scrypt_params, "ERR_CRYPTO_INVALID_SCRYPT_PARAMS")                            \
+    X(crypto_operation_failed, "ERR_CRYPTO_OPERATION_FAILED")                                      \
+    X(ossl_evp_not_xof_or_invalid_length, "ERR_OSSL_EVP_NOT_XOF_OR_INVALID_LENGTH")
 
 /// Node's error codes (`err.code` for Node's own `ERR_*` errors), one enumerator each.
 /// Zero is reserved for "no error", as for every error_code enumeration.
