@@ -57,7 +57,9 @@ namespace costream {
     X(crypto_hash_update_failed, "ERR_CRYPTO_HASH_UPDATE_FAILED")                                  \
     X(crypto_invalid_scrypt_params, "ERR_CRYPTO_INVALID_SCRYPT_PARAMS")                            \
     X(crypto_operation_failed, "ERR_CRYPTO_OPERATION_FAILED")                                      \
-    X(ossl_evp_not_xof_or_invalid_length, "ERR_OSSL_EVP_NOT_XOF_OR_INVALID_LENGTH")
+    X(ossl_evp_not_xof_or_invalid_length, "ERR_OSSL_EVP_NOT_XOF_OR_INVALID_LENGTH")                \
+    /* fs */                                                                                       \
+    X(fs_eisdir, "ERR_FS_EISDIR")
 
 /// Node's error codes (`err.code` for Node's own `ERR_*` errors), one enumerator each.
 /// Zero is reserved for "no error", as for every error_code enumeration.
