@@ -59,7 +59,10 @@ namespace costream {
     X(crypto_operation_failed, "ERR_CRYPTO_OPERATION_FAILED")                                      \
     X(ossl_evp_not_xof_or_invalid_length, "ERR_OSSL_EVP_NOT_XOF_OR_INVALID_LENGTH")                \
     /* fs */                                                                                       \
-    X(fs_eisdir, "ERR_FS_EISDIR")
+    X(fs_eisdir, "ERR_FS_EISDIR")                                                                  \
+    /* zlib */                                                                                     \
+    X(zlib_initialization_failed, "ERR_ZLIB_INITIALIZATION_FAILED")                                \
+    X(buffer_too_large, "ERR_BUFFER_TOO_LARGE")
 
 /// Node's error codes (`err.code` for Node's own `ERR_*` errors), one enumerator each.
 /// Zero is reserved for "no error", as for every error_code enumeration.
