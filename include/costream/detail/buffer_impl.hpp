@@ -55,9 +55,14 @@ inline void storage_add_ref(buffer_storage* s) noexcept {
 }
 
 inline void storage_release(buffer_storage* s, std::size_t n = 1) noexcept {
+    if (!s) return;
+    // The last owner frees without a locked instruction: when the count equals the references
+    // we hold, nobody else holds one, so nobody can add one (a reference is only made from an
+    // existing one). The acquire load pairs with other owners' decrements, as below.
+    if (s->refs.load(std::memory_order_acquire) == n) return s->destroy(s);
     // acq_rel (rather than a release decrement plus an acquire fence) keeps TSan informed:
     // the thread that frees must see every write made through other views.
-    if (s && s->refs.fetch_sub(n, std::memory_order_acq_rel) == n) s->destroy(s);
+    if (s->refs.fetch_sub(n, std::memory_order_acq_rel) == n) s->destroy(s);
 }
 
 inline void destroy_own_storage(buffer_storage* s) noexcept {

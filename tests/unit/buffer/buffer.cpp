@@ -263,6 +263,29 @@ TEST_CASE("views are copied and released on many threads at once") {
     CHECK(mem.frees == 1);
 }
 
+TEST_CASE("two threads dropping the last two views at once free the bytes exactly once") {
+    // The release path frees without a locked instruction when it holds the only reference:
+    // two owners racing to drop must still see each other's reference (TSan checks the order).
+    constexpr int rounds = 500;
+    tracked mem{{7, 7, 7}};
+    for (int i = 0; i < rounds; ++i) {
+        buffer a = mem.make();
+        buffer b = a;
+        std::atomic<int> ready{0};
+        auto drop = [&ready](buffer& mine) {
+            ready.fetch_add(1);
+            while (ready.load() < 2) {
+            }
+            mine = buffer();
+        };
+        std::thread t1(drop, std::ref(a));
+        std::thread t2(drop, std::ref(b));
+        t1.join();
+        t2.join();
+    }
+    CHECK(mem.frees == rounds);
+}
+
 TEST_CASE("a buffer handed to another thread is freed there when it holds the last view") {
     tracked mem{{1, 2, 3}};
     auto b = mem.make();
