@@ -1,0 +1,540 @@
+// costream: Node.js streams and event loop for C++20 on Boost.Asio.
+// fs/sync.hpp: Node's synchronous fs functions (readFileSync, openSync, statSync, ...).
+// They block the calling thread and throw costream::fs::error with Node's code, syscall,
+// path and message. The async functions (fs/async.hpp) run exactly these on the pool.
+#pragma once
+
+#include <costream/buffer.hpp>
+#include <costream/config.hpp>
+#include <costream/encoding.hpp>
+#include <costream/fs/detail/sys.hpp>
+#include <costream/fs/error.hpp>
+#include <costream/fs/types.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace costream::fs {
+
+namespace detail {
+
+inline void check(long r, const char* syscall, std::string_view path = {},
+                  std::string_view dest = {}) {
+    if (r < 0) throw_error(static_cast<int>(-r), syscall, path, dest);
+}
+
+inline double ms_of(const struct ::timespec& t) noexcept {
+    return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
+}
+inline std::chrono::system_clock::time_point tp_of(const struct ::timespec& t) noexcept {
+    using namespace std::chrono;
+    return system_clock::time_point(
+        duration_cast<system_clock::duration>(seconds(t.tv_sec) + nanoseconds(t.tv_nsec)));
+}
+
+inline stats to_stats(const struct ::stat& st) noexcept {
+    stats s;
+    s.dev = st.st_dev;
+    s.ino = st.st_ino;
+    s.mode = st.st_mode;
+    s.nlink = st.st_nlink;
+    s.uid = st.st_uid;
+    s.gid = st.st_gid;
+    s.rdev = st.st_rdev;
+    s.size = static_cast<std::uint64_t>(st.st_size);
+    s.blksize = static_cast<std::uint64_t>(st.st_blksize);
+    s.blocks = static_cast<std::uint64_t>(st.st_blocks);
+    s.atime_ms = ms_of(st.st_atim);
+    s.mtime_ms = ms_of(st.st_mtim);
+    s.ctime_ms = ms_of(st.st_ctim);
+    s.atime = tp_of(st.st_atim);
+    s.mtime = tp_of(st.st_mtim);
+    s.ctime = tp_of(st.st_ctim);
+    // No birth time from stat(2); Node reports 0 where statx gives none (tmpfs).
+    return s;
+}
+
+/// Writes all of `data` (looping over short writes); returns 0 or -errno.
+inline long write_all(int fd, const std::uint8_t* data, std::size_t len, std::int64_t pos) {
+    while (len > 0) {
+        long r = sys::write(fd, data, len, pos);
+        if (r < 0) return r;
+        data += r;
+        len -= static_cast<std::size_t>(r);
+        if (pos >= 0) pos += r;
+    }
+    return 0;
+}
+
+/// Reads the whole of `fd` from its file position: exactly st_size bytes for a regular
+/// file that does not change, until EOF otherwise. Throws with syscall `read`.
+inline costream::buffer read_all(int fd) {
+    struct ::stat st {};
+    check(sys::fstat(fd, &st), "fstat");
+    std::size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? static_cast<std::size_t>(st.st_size)
+                                                            : std::size_t(64 * 1024);
+    costream::buffer b = costream::buffer::alloc_unsafe_slow(cap);
+    std::size_t n = 0;
+    for (;;) {
+        if (n == b.size()) {
+            // The file is longer than fstat said (or has no size): grow, read to EOF.
+            costream::buffer bigger = costream::buffer::alloc_unsafe_slow(b.size() * 2);
+            std::memcpy(bigger.data(), b.data(), n);
+            b = std::move(bigger);
+        }
+        long r = sys::read(fd, b.data() + n, b.size() - n, -1);
+        check(r, "read");
+        if (r == 0) break;
+        n += static_cast<std::size_t>(r);
+    }
+    if (n == b.size()) return b;
+    if (n * 2 >= b.size()) return b.subarray(0, n);
+    return costream::buffer::from(std::span<const std::uint8_t>(b.data(), n));
+}
+
+/// Closes `fd` without reporting (the operation already failed or succeeded).
+inline void close_quietly(int fd) noexcept {
+    (void)sys::close(fd);
+}
+
+inline bool is_dir_or_link_to_dir(const std::string& path) {
+    struct ::stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+inline bool is_dir_entry(const std::string& path) {
+    struct ::stat st {};
+    return ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// node: internal/fs/rimraf.js rimrafSync, without retries (Linux has no EBUSY races)
+inline void remove_tree(const std::string& path) {
+    struct ::stat st {};
+    check(sys::lstat(path.c_str(), &st), "lstat", path);
+    if (!S_ISDIR(st.st_mode)) {
+        check(sys::unlink(path.c_str()), "unlink", path);
+        return;
+    }
+    if (int e = injected("scandir")) throw_error(e, "scandir", path);
+    DIR* d = ::opendir(path.c_str());
+    if (!d) throw_error(errno, "scandir", path);
+    std::vector<std::string> names;
+    while (struct ::dirent* ent = ::readdir(d)) {
+        std::string_view n = ent->d_name;
+        if (n != "." && n != "..") names.emplace_back(n);
+    }
+    ::closedir(d);
+    for (const auto& n : names)
+        remove_tree(path + "/" + n);
+    check(sys::rmdir(path.c_str()), "rmdir", path);
+}
+
+} // namespace detail
+
+/// Node's fs.openSync(path, flags = 'r', mode = 0o666): the new file descriptor.
+inline int open_sync(const std::string& path, open_flags flags = O_RDONLY, unsigned mode = 0666) {
+    int fd = detail::sys::open(path.c_str(), flags.value(), mode);
+    detail::check(fd, "open", path);
+    return fd;
+}
+
+/// Node's fs.closeSync(fd).
+inline void close_sync(int fd) {
+    detail::check(detail::sys::close(fd), "close");
+}
+
+/// Node's fs.readSync(fd, buffer, offset, length, position): reads up to `length` bytes
+/// into `buf` at `offset`, from `position` (or the file position when nullopt). Returns
+/// the number of bytes read (0 at EOF). ERR_OUT_OF_RANGE if offset/length exceed `buf`.
+inline std::size_t read_sync(int fd, costream::buffer& buf, std::size_t offset, std::size_t length,
+                             std::optional<std::int64_t> position = std::nullopt) {
+    if (offset > buf.size())
+        throw range_error(errc::out_of_range,
+                          "The value of \"offset\" is out of range. It must be >= 0 && <= " +
+                              std::to_string(buf.size()) + ". Received " + std::to_string(offset));
+    if (length > buf.size() - offset)
+        throw range_error(errc::out_of_range,
+                          "The value of \"length\" is out of range. It must be <= " +
+                              std::to_string(buf.size() - offset) + ". Received " +
+                              std::to_string(length));
+    long r = detail::sys::read(fd, buf.data() + offset, length, position.value_or(-1));
+    detail::check(r, "read");
+    return static_cast<std::size_t>(r);
+}
+/// fs.readSync(fd, buffer): fills as much of `buf` as one read gives.
+inline std::size_t read_sync(int fd, costream::buffer& buf) {
+    return read_sync(fd, buf, 0, buf.size());
+}
+
+/// Node's fs.writeSync(fd, buffer, offset, length, position): one write(2) (it may be
+/// short, as in Node); returns the number of bytes written.
+inline std::size_t write_sync(int fd, const costream::buffer& buf, std::size_t offset,
+                              std::size_t length,
+                              std::optional<std::int64_t> position = std::nullopt) {
+    if (offset > buf.size() || length > buf.size() - offset)
+        throw range_error(errc::out_of_range, "The value of \"length\" is out of range.");
+    long r = detail::sys::write(fd, buf.data() + offset, length, position.value_or(-1));
+    detail::check(r, "write");
+    return static_cast<std::size_t>(r);
+}
+/// Node's fs.writeSync(fd, buffer[, position]).
+inline std::size_t write_sync(int fd, const costream::buffer& buf,
+                              std::optional<std::int64_t> position = std::nullopt) {
+    return write_sync(fd, buf, 0, buf.size(), position);
+}
+/// Node's fs.writeSync(fd, string[, position[, encoding]]).
+inline std::size_t write_sync(int fd, std::string_view text,
+                              std::optional<std::int64_t> position = std::nullopt,
+                              costream::encoding_arg enc = {}) {
+    return write_sync(fd, costream::buffer::from(text, enc), position);
+}
+
+/// Node's fs.fstatSync(fd).
+inline stats fstat_sync(int fd) {
+    struct ::stat st {};
+    detail::check(detail::sys::fstat(fd, &st), "fstat");
+    return detail::to_stats(st);
+}
+/// Node's fs.statSync(path) (follows symbolic links).
+inline stats stat_sync(const std::string& path) {
+    struct ::stat st {};
+    detail::check(detail::sys::stat(path.c_str(), &st), "stat", path);
+    return detail::to_stats(st);
+}
+/// Node's fs.lstatSync(path) (a symbolic link itself).
+inline stats lstat_sync(const std::string& path) {
+    struct ::stat st {};
+    detail::check(detail::sys::lstat(path.c_str(), &st), "lstat", path);
+    return detail::to_stats(st);
+}
+
+/// Node's fs.readFileSync(path[, {flag}]): the whole file. Errors: `open` (with the path),
+/// `read` (no path; a directory gives EISDIR from read, as in Node).
+inline costream::buffer read_file_sync(const std::string& path,
+                                       const read_file_options& opts = {}) {
+    int fd = open_sync(path, opts.flag);
+    try {
+        costream::buffer b = detail::read_all(fd);
+        detail::close_quietly(fd);
+        return b;
+    } catch (...) {
+        detail::close_quietly(fd);
+        throw;
+    }
+}
+/// Node's fs.readFileSync(path, encoding): the file decoded as text (UTF-8 in the
+/// std::string; e.g. hex or base64 text for those encodings).
+inline std::string read_file_sync(const std::string& path, costream::encoding enc) {
+    return read_file_sync(path).to_string(enc);
+}
+/// Node's fs.readFileSync(fd): the rest of an open file, from its position; fd stays open.
+inline costream::buffer read_file_sync(int fd) {
+    return detail::read_all(fd);
+}
+
+/// Node's fs.writeFileSync(path, data[, options]): creates or truncates (flag 'w').
+inline void write_file_sync(const std::string& path, std::span<const std::uint8_t> data,
+                            const write_file_options& opts = {}) {
+    int fd =
+        open_sync(path, opts.flag.value_or(open_flags(O_TRUNC | O_CREAT | O_WRONLY)), opts.mode);
+    const char* syscall = "write";
+    long r = detail::write_all(fd, data.data(), data.size(), -1);
+    if (r == 0 && opts.flush) {
+        syscall = "fsync";
+        r = detail::sys::fsync(fd);
+    }
+    if (r < 0) {
+        detail::close_quietly(fd);
+        detail::throw_error(static_cast<int>(-r), syscall);
+    }
+    close_sync(fd);
+}
+/// Same, for a buffer.
+inline void write_file_sync(const std::string& path, const costream::buffer& data,
+                            const write_file_options& opts = {}) {
+    write_file_sync(path, std::span<const std::uint8_t>(data.data(), data.size()), opts);
+}
+/// Same, for text in opts.encoding (utf8 by default).
+inline void write_file_sync(const std::string& path, std::string_view text,
+                            const write_file_options& opts = {}) {
+    write_file_sync(path, costream::buffer::from(text, opts.encoding), opts);
+}
+/// Same, for a string literal.
+template <std::size_t N>
+void write_file_sync(const std::string& path, const char (&text)[N],
+                     const write_file_options& opts = {}) {
+    write_file_sync(path, std::string_view(text, N - 1), opts);
+}
+
+/// Node's fs.appendFileSync(path, data[, options]): flag 'a' unless given.
+inline void append_file_sync(const std::string& path, const costream::buffer& data,
+                             write_file_options opts = {}) {
+    if (!opts.flag) opts.flag = open_flags(O_APPEND | O_CREAT | O_WRONLY);
+    write_file_sync(path, data, opts);
+}
+/// Same, for text.
+inline void append_file_sync(const std::string& path, std::string_view text,
+                             write_file_options opts = {}) {
+    append_file_sync(path, costream::buffer::from(text, opts.encoding), opts);
+}
+/// Same, for a string literal.
+template <std::size_t N>
+void append_file_sync(const std::string& path, const char (&text)[N],
+                      write_file_options opts = {}) {
+    append_file_sync(path, std::string_view(text, N - 1), std::move(opts));
+}
+
+/// Node's fs.unlinkSync(path).
+inline void unlink_sync(const std::string& path) {
+    detail::check(detail::sys::unlink(path.c_str()), "unlink", path);
+}
+
+/// Node's fs.renameSync(old_path, new_path). Errors carry both (`rename 'a' -> 'b'`).
+inline void rename_sync(const std::string& old_path, const std::string& new_path) {
+    detail::check(detail::sys::rename(old_path.c_str(), new_path.c_str()), "rename", old_path,
+                  new_path);
+}
+
+/// Node's fs.mkdirSync(path[, {recursive, mode}]). With recursive: the first directory
+/// created, or nullopt when it already existed (Node's undefined); an existing file on
+/// the way gives EEXIST or ENOTDIR as in Node. Without: nullopt (EEXIST if it exists).
+inline std::optional<std::string> mkdir_sync(const std::string& path,
+                                             const mkdir_options& opts = {}) {
+    if (!opts.recursive) {
+        detail::check(detail::sys::mkdir(path.c_str(), opts.mode), "mkdir", path);
+        return std::nullopt;
+    }
+    // node: src/node_file.cc MKDirpSync: walk up to the first existing ancestor, then
+    // create downwards.
+    std::vector<std::string> todo;
+    std::string p = path;
+    while (p.size() > 1 && p.back() == '/')
+        p.pop_back();
+    bool created = false;
+    for (;;) {
+        long r = detail::sys::mkdir(p.c_str(), opts.mode);
+        if (r == 0) {
+            created = true;
+            break;
+        }
+        if (r == -EEXIST) {
+            if (detail::is_dir_or_link_to_dir(p)) {
+                if (todo.empty()) return std::nullopt; // it already existed
+                break;
+            }
+            // A file in the way: Node reports EEXIST for the path itself, ENOTDIR for a
+            // parent.
+            detail::throw_error(todo.empty() ? EEXIST : ENOTDIR, "mkdir", path);
+        }
+        if (r != -ENOENT) detail::throw_error(static_cast<int>(-r), "mkdir", path);
+        auto slash = p.find_last_of('/');
+        if (slash == std::string::npos || slash == 0) detail::throw_error(ENOENT, "mkdir", path);
+        todo.push_back(p);
+        p.resize(slash);
+    }
+    std::optional<std::string> first;
+    if (created) first = p;
+    while (!todo.empty()) {
+        long r = detail::sys::mkdir(todo.back().c_str(), opts.mode);
+        if (r < 0 && r != -EEXIST) detail::throw_error(static_cast<int>(-r), "mkdir", path);
+        if (r == -EEXIST && !detail::is_dir_or_link_to_dir(todo.back()))
+            detail::throw_error(ENOTDIR, "mkdir", path);
+        if (!first && r == 0) first = todo.back();
+        todo.pop_back();
+    }
+    return first;
+}
+
+/// Node's fs.readdirSync(path): the entry names without "." and "..", sorted by byte
+/// value (libuv's scandir sorts them). Errors have syscall `scandir`.
+inline std::vector<std::string> readdir_sync(const std::string& path) {
+    if (int e = detail::injected("scandir")) detail::throw_error(e, "scandir", path);
+    DIR* d = ::opendir(path.c_str());
+    if (!d) detail::throw_error(errno, "scandir", path);
+    std::vector<std::string> names;
+    while (struct ::dirent* ent = ::readdir(d)) {
+        std::string_view n = ent->d_name;
+        if (n != "." && n != "..") names.emplace_back(n);
+    }
+    ::closedir(d);
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+/// Node's fs.readdirSync(path, {withFileTypes: true}): the entries with their types.
+inline std::vector<dirent> readdir_entries_sync(const std::string& path) {
+    if (int e = detail::injected("scandir")) detail::throw_error(e, "scandir", path);
+    DIR* d = ::opendir(path.c_str());
+    if (!d) detail::throw_error(errno, "scandir", path);
+    std::vector<dirent> out;
+    while (struct ::dirent* ent = ::readdir(d)) {
+        std::string_view n = ent->d_name;
+        if (n == "." || n == "..") continue;
+        dirent e;
+        e.name = std::string(n);
+        unsigned char t = ent->d_type;
+        if (t == DT_UNKNOWN) {
+            struct ::stat st {};
+            if (::fstatat(::dirfd(d), ent->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                t = IFTODT(st.st_mode);
+        }
+        switch (t) {
+        case DT_REG:
+            e.type = dirent::kind::file;
+            break;
+        case DT_DIR:
+            e.type = dirent::kind::directory;
+            break;
+        case DT_LNK:
+            e.type = dirent::kind::symbolic_link;
+            break;
+        case DT_FIFO:
+            e.type = dirent::kind::fifo;
+            break;
+        case DT_SOCK:
+            e.type = dirent::kind::socket;
+            break;
+        case DT_CHR:
+            e.type = dirent::kind::character_device;
+            break;
+        case DT_BLK:
+            e.type = dirent::kind::block_device;
+            break;
+        default:
+            break;
+        }
+        out.push_back(std::move(e));
+    }
+    ::closedir(d);
+    std::sort(out.begin(), out.end(),
+              [](const dirent& a, const dirent& b) { return a.name < b.name; });
+    return out;
+}
+
+/// Node's fs.rmdirSync(path): removes an empty directory.
+inline void rmdir_sync(const std::string& path, const rmdir_options& opts = {}) {
+    if (opts.recursive) {
+        detail::remove_tree(path);
+        return;
+    }
+    detail::check(detail::sys::rmdir(path.c_str()), "rmdir", path);
+}
+
+/// Node's fs.rmSync(path[, {recursive, force}]): removes a file, or a directory tree
+/// with recursive. A directory without recursive fails with ERR_FS_EISDIR (syscall rm);
+/// a missing path fails with ENOENT (syscall lstat) unless force.
+inline void rm_sync(const std::string& path, const rm_options& opts = {}) {
+    struct ::stat st {};
+    long r = detail::sys::lstat(path.c_str(), &st);
+    if (r == -ENOENT && opts.force) return;
+    detail::check(r, "lstat", path);
+    if (S_ISDIR(st.st_mode)) {
+        if (!opts.recursive)
+            throw costream::fs::error(
+                error_info{make_error_code(errc::fs_eisdir), "rm", path, std::string()});
+        try {
+            detail::remove_tree(path);
+        } catch (const costream::fs::error& e) {
+            // Removed concurrently: force ignores it, as rimraf does.
+            if (!(opts.force && e.code().value() == ENOENT)) throw;
+        }
+        return;
+    }
+    r = detail::sys::unlink(path.c_str());
+    if (r == -ENOENT && opts.force) return;
+    detail::check(r, "unlink", path);
+}
+
+/// Node's fs.mkdtempSync(prefix): creates `prefix` + six random characters and returns
+/// that path. Errors show the template (`mkdtemp '/x/tmp-XXXXXX'`).
+inline std::string mkdtemp_sync(const std::string& prefix) {
+    std::string tmpl = prefix + "XXXXXX";
+    detail::check(detail::sys::mkdtemp(tmpl.data()), "mkdtemp", tmpl);
+    return tmpl;
+}
+
+/// Node's fs.copyFileSync(src, dest[, mode]): copies the bytes and the permission bits.
+/// `mode` takes constants::copyfile_excl (fail with EEXIST if dest exists). Errors carry
+/// syscall `copyfile`, path src and dest dest, as libuv reports them.
+inline void copy_file_sync(const std::string& src, const std::string& dest, int mode = 0) {
+    auto fail = [&](long r) { detail::throw_error(static_cast<int>(-r), "copyfile", src, dest); };
+    if (int e = detail::injected("copyfile")) fail(-e);
+    int in = detail::sys::open(src.c_str(), O_RDONLY, 0);
+    if (in < 0) fail(in);
+    struct ::stat st {};
+    if (long r = detail::sys::fstat(in, &st); r < 0) {
+        detail::close_quietly(in);
+        fail(r);
+    }
+    int oflags = O_WRONLY | O_CREAT | ((mode & constants::copyfile_excl) ? O_EXCL : O_TRUNC);
+    int out = detail::sys::open(dest.c_str(), oflags, st.st_mode & 07777);
+    if (out < 0) {
+        detail::close_quietly(in);
+        fail(out);
+    }
+    long r = 0;
+    if (::fchmod(out, st.st_mode & 07777) < 0) r = -errno;
+    std::vector<std::uint8_t> chunk;
+    while (r == 0) {
+        ssize_t n = ::copy_file_range(in, nullptr, out, nullptr, 1 << 30, 0);
+        if (n > 0) continue;
+        if (n == 0) break;
+        if (errno == EINTR) continue;
+        if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP) {
+            r = -errno;
+            break;
+        }
+        // No in-kernel copy between these files: plain reads and writes.
+        chunk.resize(256 * 1024);
+        for (;;) {
+            long k = detail::sys::read(in, chunk.data(), chunk.size(), -1);
+            if (k <= 0) {
+                r = k;
+                break;
+            }
+            if ((r = detail::write_all(out, chunk.data(), static_cast<std::size_t>(k), -1)) < 0)
+                break;
+        }
+        break;
+    }
+    detail::close_quietly(in);
+    long c = detail::sys::close(out);
+    if (r == 0) r = c;
+    if (r < 0) fail(r);
+}
+
+/// Node's fs.accessSync(path[, mode]): throws unless the file exists (F_OK) or grants
+/// the permissions in `mode` (constants::r_ok | w_ok | x_ok).
+inline void access_sync(const std::string& path, int mode = constants::f_ok) {
+    detail::check(detail::sys::access(path.c_str(), mode), "access", path);
+}
+
+/// Node's fs.existsSync(path): whether stat() succeeds; never throws.
+inline bool exists_sync(const std::string& path) noexcept {
+    struct ::stat st {};
+    return ::stat(path.c_str(), &st) == 0;
+}
+
+/// Node's fs.fsyncSync(fd).
+inline void fsync_sync(int fd) {
+    detail::check(detail::sys::fsync(fd), "fsync");
+}
+
+/// Node's fs.ftruncateSync(fd[, len]).
+inline void ftruncate_sync(int fd, std::int64_t len = 0) {
+    detail::check(detail::sys::ftruncate(fd, len), "ftruncate");
+}
+
+} // namespace costream::fs
