@@ -11,6 +11,8 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/dispatch.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
@@ -35,6 +37,19 @@ struct pool_work {
     virtual ~pool_work() = default;
     std::shared_ptr<loop_remote> target;
 };
+
+/// The registry of thread-exit hooks (thread_pool::at_thread_exit): plain function pointers,
+/// registered once each, never removed. Read by every pool thread as it exits.
+struct thread_exit_registry {
+    std::mutex mutex;
+    std::vector<void (*)()> hooks;
+};
+
+inline thread_exit_registry& thread_exit_hooks() {
+    // Never destroyed: pool threads may still exit while static destructors run.
+    static thread_exit_registry* r = new thread_exit_registry;
+    return *r;
+}
 
 } // namespace detail
 
@@ -61,8 +76,32 @@ public:
 
     /// The process-wide pool.
     static thread_pool& instance() {
-        static thread_pool pool(default_size());
-        return pool;
+        struct holder {
+            thread_pool pool{default_size()};
+            holder() { live_instance().store(&pool, std::memory_order_release); }
+            ~holder() { live_instance().store(nullptr, std::memory_order_release); }
+        };
+        static holder h;
+        return h.pool;
+    }
+
+    /// Registers `hook` to run on every pool thread (of every thread_pool) just before the
+    /// thread exits, after its last work item: the place to free per-thread state of a
+    /// library the work used, e.g. OPENSSL_thread_stop (crypto.hpp registers it). A hook
+    /// registered twice runs once. Hooks run in registration order and must not throw.
+    ///
+    /// Also makes the process-wide pool join its threads from an atexit handler registered
+    /// now, so that a library initialised before this call (whose own atexit cleanup was
+    /// registered earlier, and therefore runs later) is still alive when the hooks run.
+    static void at_thread_exit(void (*hook)()) {
+        auto& r = detail::thread_exit_hooks();
+        std::lock_guard lock(r.mutex);
+        for (auto* h : r.hooks)
+            if (h == hook) return;
+        r.hooks.push_back(hook);
+        std::atexit([] {
+            if (thread_pool* p = live_instance().load(std::memory_order_acquire)) p->join();
+        });
     }
 
     /// A pool of `n` threads (tests may make their own; modules use instance()).
@@ -76,17 +115,22 @@ public:
 
     /// Joins the threads after the queued work ran (its completions are dropped if their
     /// loops are gone).
-    ~thread_pool() {
+    ~thread_pool() { join(); }
+
+    std::size_t size() const noexcept { return threads_.size(); }
+
+    /// Runs the queued work, then stops and joins the threads (each runs the thread-exit
+    /// hooks first). Work submitted afterwards never runs. Idempotent; the destructor calls it.
+    void join() {
         {
             std::lock_guard lock(mutex_);
             stop_ = true;
         }
         cv_.notify_all();
+        std::lock_guard join_lock(join_mutex_);
         for (auto& t : threads_)
-            t.join();
+            if (t.joinable()) t.join();
     }
-
-    std::size_t size() const noexcept { return threads_.size(); }
 
     /// Queues `w`; its completion is posted to w->target when done.
     void submit(std::unique_ptr<detail::pool_work> w) {
@@ -104,7 +148,7 @@ private:
             {
                 std::unique_lock lock(mutex_);
                 cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-                if (queue_.empty()) return;
+                if (queue_.empty()) break;
                 w = std::move(queue_.front());
                 queue_.pop_front();
             }
@@ -113,9 +157,27 @@ private:
             // If the loop is gone, post() destroys the task, and with it the work, here.
             target->post(detail::loop_task([w = std::move(w)]() mutable { w->complete(); }));
         }
+        run_thread_exit_hooks();
+    }
+
+    static void run_thread_exit_hooks() noexcept {
+        auto& r = detail::thread_exit_hooks();
+        std::vector<void (*)()> hooks;
+        {
+            std::lock_guard lock(r.mutex);
+            hooks = r.hooks;
+        }
+        for (auto* h : hooks)
+            h();
+    }
+
+    static std::atomic<thread_pool*>& live_instance() noexcept {
+        static std::atomic<thread_pool*> p{nullptr};
+        return p;
     }
 
     std::mutex mutex_;
+    std::mutex join_mutex_; // join() from an atexit handler and the destructor
     std::condition_variable cv_;
     std::deque<std::unique_ptr<detail::pool_work>> queue_;
     bool stop_ = false;
