@@ -1,0 +1,470 @@
+// costream: Node.js streams and event loop for C++20 on Boost.Asio.
+// zlib/zlib_stream.hpp: zlib::zlib_stream, Node's ZlibBase (Gzip, Gunzip, Deflate, Inflate,
+// DeflateRaw, InflateRaw, Unzip), and the create_* factories. The zlib work of each chunk
+// runs on the thread pool; the loop only pushes the results.
+#pragma once
+
+#include <costream/buffer.hpp>
+#include <costream/config.hpp>
+#include <costream/errc.hpp>
+#include <costream/error.hpp>
+#include <costream/stream/duplex.hpp>
+#include <costream/stream/stream_base.hpp>
+#include <costream/thread_pool.hpp>
+#include <costream/zlib/detail/engine.hpp>
+#include <costream/zlib/error.hpp>
+#include <costream/zlib/options.hpp>
+
+#include <boost/system/error_code.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace costream::zlib {
+
+namespace detail {
+
+/// The work of one thread-pool hop: up to max_steps zlib calls over the current input, each
+/// into the rest of the current chunk_size output buffer (node: one DoThreadPoolWork and
+/// processCallback per step). Written by the loop before the hop, by the pool thread during
+/// it, read by the loop after it: never by two threads at once.
+struct hop {
+    struct step {
+        costream::buffer out; // the bytes this call produced (a view of the output buffer)
+        std::size_t in_delta; // input bytes this call consumed
+        bool out_full;        // avail_out reached 0: the chunk needs more calls
+    };
+    const std::uint8_t* in = nullptr;
+    std::size_t in_len = 0;
+    int flush = 0;
+    std::size_t chunk_size = 0;
+    std::size_t max_steps = 1;
+    costream::buffer out; // current output buffer; carried over between chunks as Node does
+    std::size_t out_off = 0;
+    // results
+    std::vector<step> steps;
+    boost::system::error_code err;
+    bool input_left = false; // the stream ended before the input did
+
+    // node: processCallback's bookkeeping, repeated while the output buffer fills
+    void run(engine& e) noexcept {
+        steps.clear();
+        err.clear();
+        input_left = false;
+        for (std::size_t n = 0; n < max_steps; ++n) {
+            const std::size_t avail_out_before = chunk_size - out_off;
+            e.write(flush, in, in_len, out.data() + out_off, avail_out_before);
+            if (auto ec = e.error()) {
+                err = ec;
+                return;
+            }
+            const std::size_t avail_out_after = e.avail_out();
+            const std::size_t avail_in_after = e.avail_in();
+            const std::size_t in_delta = in_len - avail_in_after;
+            const std::size_t have = avail_out_before - avail_out_after;
+            step s{{}, in_delta, avail_out_after == 0};
+            if (have > 0) {
+                s.out = out.subarray(out_off, out_off + have);
+                out_off += have;
+            }
+            steps.push_back(std::move(s));
+            if (avail_out_after == 0 || out_off >= chunk_size) {
+                out = costream::buffer::alloc_unsafe_slow(chunk_size);
+                out_off = 0;
+            }
+            in += in_delta;
+            in_len = avail_in_after;
+            if (avail_out_after != 0) {
+                input_left = avail_in_after > 0;
+                return;
+            }
+        }
+    }
+};
+
+} // namespace detail
+
+/// Node's zlib stream (ZlibBase: Gzip, Gunzip, Deflate, Inflate, DeflateRaw, InflateRaw,
+/// Unzip): a transform from uncompressed to compressed bytes or back. Made by create_gzip()
+/// and friends.
+///
+/// Each written chunk is compressed or decompressed on costream's thread pool (Node: the
+/// libuv threadpool), so the loop keeps serving timers and I/O meanwhile. Only one piece
+/// of work per stream is in flight at a time, so chunks keep their order and the z_stream
+/// is never touched by two threads. Output is pushed as views of chunk_size buffers, cut
+/// exactly where Node cuts them ('data' events are the same chunks as Node's); when push()
+/// returns false, the stream waits for the consumer to read before producing more.
+///
+/// Events and order are Node's: 'data'..., then ('finish' comes first for zlib streams)
+/// 'prefinish', the end() callback, 'finish', 'end', 'close'. A corrupt or truncated input
+/// destroys the stream with a zlib error (node_code "Z_DATA_ERROR" / "Z_BUF_ERROR",
+/// message "incorrect header check" / "unexpected end of file", error_errno -3 / -5):
+/// 'error' once, then 'close'.
+///
+///     auto gz = costream::zlib::create_gzip({.level = 9});
+///     costream::stream::pipeline(source, gz, sink, [](auto ec) { ... });
+class zlib_stream : public stream::basic_duplex<costream::buffer> {
+    using base = stream::basic_duplex<costream::buffer>;
+
+public:
+    /// The chunk type on both sides (named once for pipe()/pipeline(), which read it).
+    using chunk_type = costream::buffer;
+    using write_callback = typename stream::basic_writable<costream::buffer>::write_callback;
+    using final_callback = typename stream::basic_writable<costream::buffer>::final_callback;
+
+    /// A stream of kind `m`; throws range_error ERR_OUT_OF_RANGE for bad options (Node's
+    /// checks and messages), costream::error ERR_ZLIB_INITIALIZATION_FAILED if zlib refuses.
+    zlib_stream(zlib::mode m, const options& o)
+        : zlib_stream(detail::resolve(m, o), stream_options(o.stream)) {}
+
+    /// Node's bytesWritten: input bytes consumed by the engine so far.
+    std::uint64_t bytes_written() const noexcept { return bytes_written_; }
+    /// The kind of stream (gzip, gunzip, ...).
+    zlib::mode get_mode() const noexcept { return opts_.mode; }
+
+    /// Node's flush(kind, callback): writes a flush marker through the stream, so that
+    /// everything written before it comes out (Z_FULL_FLUSH by default). After end(), the
+    /// callback waits for 'end'; after 'finish' it runs on the next tick.
+    void flush(int kind, stream::write_completion cb = {}) {
+        detail::check_range(std::optional<int>(kind), "kind", Z_NO_FLUSH, Z_BLOCK, 0);
+        if (this->writable_finished()) {
+            if (cb) this->get_loop().next_tick([cb = std::move(cb)]() mutable { cb({}); });
+        } else if (this->writable_ended()) {
+            if (cb) {
+                auto box = std::make_shared<stream::write_completion>(std::move(cb));
+                this->once("end", [box] { (*box)({}); });
+            }
+        } else {
+            this->write(flush_marker_.subarray(kind, kind), std::move(cb));
+        }
+    }
+    /// flush() with Node's default kind, Z_FULL_FLUSH.
+    void flush(stream::write_completion cb = {}) { flush(Z_FULL_FLUSH, std::move(cb)); }
+
+    /// Node's params(level, strategy, callback): changes the compression level and
+    /// strategy after flushing what was written (Z_SYNC_FLUSH). Deflate-side streams only.
+    /// Unlike Node (whose params() can run deflateParams while the next chunk is on the
+    /// thread pool, failing with Z_STREAM_ERROR), the change takes effect exactly at the
+    /// flush point in the write sequence: chunks written before params() use the old
+    /// settings, chunks written after it the new ones.
+    void params(int level, int strategy, stream::write_completion cb = {}) {
+        detail::check_range(std::optional<int>(level), "level", constants::Z_MIN_LEVEL,
+                            constants::Z_MAX_LEVEL, 0);
+        detail::check_range(std::optional<int>(strategy), "strategy", Z_DEFAULT_STRATEGY, Z_FIXED,
+                            0);
+        if (level_ != level || strategy_ != strategy) {
+            if (this->writable_ended() || this->writable_finished()) {
+                flush(Z_SYNC_FLUSH, std::move(cb)); // node: flush() ignores the params then
+                return;
+            }
+            params_queue_.emplace_back(level, strategy);
+            auto box = std::make_shared<stream::write_completion>(std::move(cb));
+            this->write(flush_marker_.subarray(params_marker, params_marker),
+                        [s = stream::ptr<zlib_stream>(this), level, strategy,
+                         box](const boost::system::error_code& ec) {
+                            // node: paramsAfterFlushCallback
+                            if (!ec && !s->destroyed()) {
+                                s->level_ = level;
+                                s->strategy_ = strategy;
+                            }
+                            if (*box) (*box)(ec);
+                        });
+        } else if (cb) {
+            this->get_loop().next_tick([cb = std::move(cb)]() mutable { cb({}); });
+        }
+    }
+
+    /// Node's reset(): resets the engine to its initial state (throws if closed).
+    void reset() {
+        if (!engine_ || engine_->closed())
+            throw costream::error(errc::zlib_initialization_failed, "zlib binding closed");
+        pending_reset_ = true;
+        apply_pending();
+    }
+
+    /// Node's close(callback): destroys the stream; `cb` runs at 'close'.
+    void close(std::function<void()> cb = {}) {
+        if (cb) this->once("close", std::move(cb));
+        this->destroy();
+    }
+
+protected:
+    zlib_stream(detail::resolved_options r, const stream::duplex_options& so)
+        : base(so), opts_(std::move(r)), level_(opts_.level), strategy_(opts_.strategy) {
+        // node: transform.js `this._readableState.sync = false`
+        this->clear_readable_sync();
+        engine_ = std::make_unique<detail::engine>(opts_);
+        if (engine_->init_failed())
+            throw costream::error(errc::zlib_initialization_failed, "Initialization failed");
+        hop_.chunk_size = opts_.chunk_size;
+        hop_.out = costream::buffer::alloc_unsafe_slow(opts_.chunk_size);
+        // flush(kind) writes an empty view at offset `kind` of this private storage (Node
+        // tags its empty flush buffers with a symbol; a view's position is our tag).
+        flush_marker_ = costream::buffer::alloc_unsafe_slow(8);
+    }
+
+    // node: transform.js Transform.prototype._write + zlib.js ZlibBase.prototype._transform
+    void do_write(costream::buffer&& chunk, std::optional<costream::encoding>,
+                  write_callback cb) override {
+        int flush_flag = opts_.flush;
+        apply_params_ = false;
+        if (chunk.empty() && chunk.shares_storage_with(flush_marker_)) {
+            flush_flag = static_cast<int>(chunk.data() - flush_marker_.data());
+            if (flush_flag == params_marker) {
+                flush_flag = Z_SYNC_FLUSH;
+                apply_params_ = true;
+            }
+        }
+        // node: for the last chunk, also apply finishFlush
+        if (this->writable_ended() && this->writable_length() == chunk.size())
+            flush_flag = detail::max_flush(flush_flag, opts_.finish_flush);
+        length_at_write_ = this->readable_length();
+        wcb_.emplace(std::move(cb));
+        wcb_->unown(); // held by the stream itself: no reference cycle
+        kind_ = chunk_kind::write;
+        process_chunk(std::move(chunk), flush_flag);
+    }
+    void do_write(costream::buffer&& chunk, write_callback cb) override {
+        do_write(std::move(chunk), std::nullopt, std::move(cb));
+    }
+
+    // node: ZlibBase.prototype._final calls back at once ("Transform compat"), then the
+    // 'prefinish' listener runs transform.js final(), which runs _flush: an empty chunk.
+    void do_final(final_callback cb) override {
+        cb();
+        if (this->destroyed()) {
+            this->push(nullptr);
+            return;
+        }
+        kind_ = chunk_kind::flush;
+        int flush_flag = opts_.flush;
+        if (this->writable_ended() && this->writable_length() == 0)
+            flush_flag = detail::max_flush(flush_flag, opts_.finish_flush);
+        process_chunk(costream::buffer(), flush_flag);
+    }
+
+    void do_read(std::size_t) override {
+        // node: processCallback's replaced _read: resume the chunk, then Transform._read
+        if (waiting_read_) {
+            waiting_read_ = false;
+            deliver();
+            return;
+        }
+        // node: transform.js Transform.prototype._read
+        if (pending_cb_) {
+            write_callback c = std::move(*pending_cb_);
+            pending_cb_.reset();
+            c();
+        }
+    }
+
+    // node: ZlibBase.prototype._destroy -> _close(this)
+    void do_destroy(const boost::system::error_code& ec, destroy_callback cb) override {
+        close_engine();
+        // node: a chunk on the pool still calls back when it returns; one that waits for
+        // the consumer never does
+        if (!in_flight_) wcb_.reset();
+        pending_cb_.reset();
+        cb(ec);
+    }
+
+private:
+    enum class chunk_kind : std::uint8_t { write, flush };
+
+    static stream::duplex_options stream_options(stream::duplex_options so) {
+        // node: zlib ignores encoding and object mode
+        so.encoding.reset();
+        so.object_mode = so.readable_object_mode = so.writable_object_mode = false;
+        return so;
+    }
+
+    // node: zlib.js processChunk
+    void process_chunk(costream::buffer chunk, int flush_flag) {
+        if (!engine_ || engine_->closed()) {
+            this->get_loop().next_tick([s = stream::ptr<zlib_stream>(this)] { s->chunk_done(); });
+            return;
+        }
+        in_ = std::move(chunk);
+        hop_.in = in_.data();
+        hop_.in_len = in_.size();
+        hop_.flush = flush_flag;
+        start_hop();
+    }
+
+    // Up to this many zlib calls run per pool hop; results the consumer is not ready for
+    // wait in the stream (bounded: max_steps output buffers).
+    static constexpr std::size_t max_steps_per_hop = 4;
+    // flush_marker_ offsets 0..5 are flush kinds; this one is params()' sync flush.
+    static constexpr int params_marker = 6;
+
+    void start_hop() {
+        apply_pending();
+        hop_.max_steps = max_steps_per_hop;
+        next_step_ = 0;
+        in_flight_ = true;
+        costream::offload(
+            [e = engine_.get(), h = &hop_]() noexcept { h->run(*e); },
+            [s = stream::ptr<zlib_stream>(this)](std::exception_ptr) { s->on_hop_done(); });
+    }
+
+    void on_hop_done() {
+        in_flight_ = false;
+        if (close_pending_) {
+            close_pending_ = false;
+            engine_->close();
+        }
+        // node: processCallback `if (self.destroyed) { this.cb(); return; }`
+        if (this->destroyed()) {
+            hop_.steps.clear();
+            chunk_done();
+            return;
+        }
+        deliver();
+    }
+
+    // node: processCallback, once per zlib call of the hop
+    void deliver() {
+        while (next_step_ < hop_.steps.size()) {
+            auto& st = hop_.steps[next_step_++];
+            bytes_written_ += st.in_delta;
+            bool full = false;
+            if (!st.out.empty()) full = !this->push(std::move(st.out));
+            if (this->destroyed()) {
+                hop_.steps.clear();
+                chunk_done();
+                return;
+            }
+            if (st.out_full && full) {
+                waiting_read_ = true; // node: wait for _read before the next call
+                return;
+            }
+        }
+        const bool more = !hop_.steps.empty() && hop_.steps.back().out_full;
+        hop_.steps.clear();
+        if (hop_.err) {
+            // node: zlibOnError: destroy with the error; the chunk's callback is dropped
+            auto ec = hop_.err;
+            hop_.err.clear();
+            this->destroy(ec);
+            return;
+        }
+        if (more) {
+            start_hop();
+            return;
+        }
+        if (hop_.input_left && !this->readable_ended_pushed()) this->push(nullptr);
+        chunk_done();
+    }
+
+    // The chunk is done: node's `this.cb()` in processCallback.
+    void chunk_done() {
+        in_ = costream::buffer();
+        hop_.in = nullptr;
+        hop_.in_len = 0;
+        if (kind_ == chunk_kind::flush) {
+            // node: transform.js final(): the _flush callback
+            if (!this->destroyed() && !this->readable_ended_pushed()) this->push(nullptr);
+            return;
+        }
+        if (apply_params_ && !params_queue_.empty()) {
+            // params(): the sync flush is done and nothing is on the pool: switch here
+            apply_params_ = false;
+            auto [level, strategy] = params_queue_.front();
+            params_queue_.pop_front();
+            if (engine_ && !engine_->closed())
+                if (auto ec = engine_->params(level, strategy)) {
+                    wcb_.reset();
+                    this->destroy(ec);
+                    return;
+                }
+        }
+        if (!wcb_) return;
+        write_callback cb = std::move(*wcb_);
+        wcb_.reset();
+        // node: transform.js Transform.prototype._write's callback
+        if (this->readable_ended_pushed()) {
+            auto box = std::make_shared<write_callback>(std::move(cb));
+            this->get_loop().next_tick(
+                [s = stream::ptr<zlib_stream>(this), box]() mutable { (*box)(); });
+        } else if (this->writable_ended() || length_at_write_ == this->readable_length() ||
+                   this->readable_length() < this->readable_high_water_mark()) {
+            cb();
+        } else {
+            pending_cb_.emplace(std::move(cb));
+        }
+    }
+
+    void apply_pending() {
+        if (in_flight_ || !engine_ || engine_->closed()) return;
+        if (pending_reset_) {
+            pending_reset_ = false;
+            if (auto ec = engine_->reset()) this->destroy(ec);
+        }
+    }
+
+    void close_engine() {
+        if (!engine_) return;
+        if (in_flight_)
+            close_pending_ = true; // node: pending_close_ while a write is in progress
+        else
+            engine_->close();
+    }
+
+    detail::resolved_options opts_;
+    int level_, strategy_;
+    std::unique_ptr<detail::engine> engine_;
+    detail::hop hop_;
+    costream::buffer in_;
+    costream::buffer flush_marker_;
+    std::optional<write_callback> wcb_;
+    std::optional<write_callback> pending_cb_;     // node: transform.js this[kCallback]
+    std::deque<std::pair<int, int>> params_queue_; // params() in write order
+    std::uint64_t bytes_written_ = 0;
+    std::size_t length_at_write_ = 0;
+    std::size_t next_step_ = 0;
+    chunk_kind kind_ = chunk_kind::write;
+    bool in_flight_ = false;
+    bool waiting_read_ = false;
+    bool close_pending_ = false;
+    bool pending_reset_ = false;
+    bool apply_params_ = false;
+};
+
+/// zlib.createGzip(options): compresses to the gzip format.
+inline stream::ptr<zlib_stream> create_gzip(const options& o = {}) {
+    return stream::make<zlib_stream>(mode::gzip, o);
+}
+/// zlib.createGunzip(options): decompresses gzip (concatenated members decode as one stream;
+/// trailing zero bytes are ignored, as Node does).
+inline stream::ptr<zlib_stream> create_gunzip(const options& o = {}) {
+    return stream::make<zlib_stream>(mode::gunzip, o);
+}
+/// zlib.createDeflate(options): compresses to the zlib format (RFC 1950).
+inline stream::ptr<zlib_stream> create_deflate(const options& o = {}) {
+    return stream::make<zlib_stream>(mode::deflate, o);
+}
+/// zlib.createInflate(options): decompresses the zlib format.
+inline stream::ptr<zlib_stream> create_inflate(const options& o = {}) {
+    return stream::make<zlib_stream>(mode::inflate, o);
+}
+/// zlib.createDeflateRaw(options): compresses to raw deflate (RFC 1951), no header.
+inline stream::ptr<zlib_stream> create_deflate_raw(const options& o = {}) {
+    return stream::make<zlib_stream>(mode::deflate_raw, o);
+}
+/// zlib.createInflateRaw(options): decompresses raw deflate.
+inline stream::ptr<zlib_stream> create_inflate_raw(const options& o = {}) {
+    return stream::make<zlib_stream>(mode::inflate_raw, o);
+}
+/// zlib.createUnzip(options): decompresses gzip or zlib format, detected from the header.
+inline stream::ptr<zlib_stream> create_unzip(const options& o = {}) {
+    return stream::make<zlib_stream>(mode::unzip, o);
+}
+
+} // namespace costream::zlib
