@@ -7,6 +7,7 @@
 #include <costream/errc.hpp>
 #include <costream/error.hpp>
 #include <costream/stream/detail/small_function.hpp>
+#include <costream/stream/duplex.hpp>
 #include <costream/stream/finished.hpp>
 #include <costream/stream/pipeline.hpp>
 #include <costream/stream/readable.hpp>
@@ -17,29 +18,27 @@
 
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 namespace costream::stream {
 
 /// The duplex compose() returns: writes go into the first stream (`head`), reads come out of
 /// the last one (`tail`); the streams in between are connected by pipeline(). Node's compose
-/// builds the same thing out of a plain Duplex.
+/// builds the same thing out of a plain Duplex; so does this one (a basic_duplex, with
+/// Node's Duplex state machine: allowHalfOpen, auto-destroy once both sides are done).
 template <class Head, class Tail>
-class composed_duplex : public basic_readable<typename Tail::chunk_type>,
-                        public basic_writable<typename Head::chunk_type> {
+class composed_duplex
+    : public basic_duplex<detail::writable_chunk_t<Head>, detail::readable_chunk_t<Tail>> {
 public:
-    using R = basic_readable<typename Tail::chunk_type>;
-    using W = basic_writable<typename Head::chunk_type>;
+    using base = basic_duplex<detail::writable_chunk_t<Head>, detail::readable_chunk_t<Tail>>;
+    using R = basic_readable<detail::readable_chunk_t<Tail>>;
+    using W = basic_writable<detail::writable_chunk_t<Head>>;
     /// The chunk type read from the composed stream (its tail's).
-    using chunk_type = typename Tail::chunk_type;
-    using R::off;
-    using R::on;
-    using R::once;
-    using W::end;
-    using W::write;
+    using chunk_type = detail::readable_chunk_t<Tail>;
 
-    composed_duplex(ptr<Head> head, ptr<Tail> tail, readable_options ro, writable_options wo)
-        : R(ro), W(wo), head_(std::move(head)), tail_(std::move(tail)),
+    composed_duplex(ptr<Head> head, ptr<Tail> tail, const duplex_options& o)
+        : base(o), head_(std::move(head)), tail_(std::move(tail)),
           alive_(std::make_shared<bool>(true)) {}
 
     ~composed_duplex() override {
@@ -89,7 +88,7 @@ public:
 
     // node: compose's onfinished(err), the internal pipeline's callback
     void onfinished(const boost::system::error_code& err) {
-        ptr<stream_base> keep(static_cast<R*>(this));
+        ptr<stream_base> keep(this);
         if (onclose_ && *onclose_) {
             auto cb = std::move(**onclose_);
             onclose_.emplace(std::nullopt);
@@ -102,7 +101,7 @@ public:
 
 protected:
     // node: d._write
-    void do_write(typename Head::chunk_type&& chunk, typename W::write_callback cb) override {
+    void do_write(detail::writable_chunk_t<Head>&& chunk, typename W::write_callback cb) override {
         if (head_->write(std::move(chunk)))
             cb();
         else
@@ -179,16 +178,18 @@ requires(sizeof...(Rest) >= 1) auto compose(First&& first, Rest&&... rest) {
     using T = typename decltype(tail)::element_type;
     static_assert(writable_side<H>, "costream::stream::compose: the first stream must be writable");
     static_assert(readable_side<T>, "costream::stream::compose: the last stream must be readable");
-    readable_options ro;
-    ro.object_mode = tail->readable_object_mode();
-    writable_options wo;
-    wo.object_mode = head->writable_object_mode();
-    auto d = make<composed_duplex<H, T>>(head, tail, ro, wo);
+    // node: new Duplex({ writableObjectMode: head.writableObjectMode,
+    //                    readableObjectMode: tail.readableObjectMode, writable, readable })
+    duplex_options o;
+    o.writable_object_mode = head->writable_object_mode();
+    o.readable_object_mode = tail->readable_object_mode();
+    auto d = make<composed_duplex<H, T>>(head, tail, o);
     composed_duplex<H, T>* raw = d.get();
     // node: const tail = pipeline(streams, onfinished)
     pipeline(head, std::forward<Rest>(rest)...,
-             [raw, keep = ptr<basic_readable<typename T::chunk_type>>(raw)](
-                 const boost::system::error_code& err) { raw->onfinished(err); });
+             [raw, keep = ptr<stream_base>(raw)](const boost::system::error_code& err) {
+                 raw->onfinished(err);
+             });
     raw->start_impl();
     return d;
 }

@@ -16,6 +16,7 @@
 #include <costream/stream/pipe.hpp>
 #include <costream/stream/readable.hpp>
 #include <costream/stream/stream_base.hpp>
+#include <costream/stream/writable.hpp>
 
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
@@ -65,6 +66,17 @@ inline boost::system::error_code exception_code(const std::exception_ptr& e) {
     }
     return make_error_code(boost::system::errc::io_error);
 }
+
+template <class C>
+C readable_chunk_probe(const basic_readable<C>*);
+template <class C>
+C writable_chunk_probe(const basic_writable<C>*);
+/// The chunk type of S's readable side (S derives from exactly one basic_readable<C>).
+template <class S>
+using readable_chunk_t = decltype(readable_chunk_probe(std::declval<const S*>()));
+/// The chunk type of S's writable side.
+template <class S>
+using writable_chunk_t = decltype(writable_chunk_probe(std::declval<const S*>()));
 
 template <class T>
 struct is_ptr : std::false_type {};
@@ -337,7 +349,9 @@ void pipe_stage(State& st, Src& src, Dst& dst, bool end, bool last) {
     static_cast<event_emitter&>(dst).on("close", [self, ended] {
         if (!*ended) self->finish(make_error_code(errc::stream_premature_close));
     });
-    stream::pipe(src, dst, pipe_options{.end = false});
+    // Through the readable base: a duplex stage has two chunk_type members (one per side).
+    basic_readable<readable_chunk_t<Src>>& src_r = src;
+    stream::pipe(src_r, dst, pipe_options{.end = false});
     if (end) {
         Dst* dp = &dst;
         auto end_fn = [ended, dp] {

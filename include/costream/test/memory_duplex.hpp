@@ -9,9 +9,8 @@
 #include <costream/errc.hpp>
 #include <costream/error.hpp>
 #include <costream/loop.hpp>
-#include <costream/stream/readable.hpp>
+#include <costream/stream/duplex.hpp>
 #include <costream/stream/stream_base.hpp>
-#include <costream/stream/writable.hpp>
 #include <costream/timers.hpp>
 
 #include <boost/asio/error.hpp>
@@ -55,9 +54,12 @@ struct memory_duplex_options {
     boost::system::error_code fail_with = boost::asio::error::connection_reset;
     /// highWaterMark of both sides (default: Node's 16 KiB).
     std::optional<double> high_water_mark{};
-    /// Node's allowHalfOpen (default true): with false, the readable side's end ends the
-    /// writable side.
+    /// Node's allowHalfOpen (default true): with false, the readable side's 'end' ends the
+    /// writable side (stream::basic_duplex's rule, as a net.Socket without allowHalfOpen).
     bool allow_half_open = true;
+    /// Node's emitClose and autoDestroy of both sides.
+    bool emit_close = true;
+    bool auto_destroy = true;
 };
 
 /// An in-memory duplex stream of costream::buffer chunks for testing code that uses
@@ -72,23 +74,21 @@ struct memory_duplex_options {
 /// Counters: operations() is the number of operations so far (to choose fail_at),
 /// destroy_calls() how often do_destroy ran, close_events() how often 'close' was emitted.
 ///
+/// It is a stream::duplex (Node's Duplex state machine: allowHalfOpen, auto-destroy once
+/// both sides are done, 'error' once then 'close'); only its do_read/do_write/do_final/
+/// do_destroy hooks are scripted here.
+///
 /// Lifetime: make it with memory_duplex::make(options) (a stream::ptr).
 ///
 ///     auto s = costream::test::memory_duplex::make({.max_read = 3, .fail_at = 4});
 ///     s->remote_write("hello world");
 ///     s->remote_end();
-class memory_duplex : public stream::basic_readable<costream::buffer>,
-                      public stream::basic_writable<costream::buffer> {
+class memory_duplex : public stream::duplex {
 public:
+    /// The chunk type both ways.
     using chunk_type = costream::buffer;
     using R = stream::basic_readable<costream::buffer>;
     using W = stream::basic_writable<costream::buffer>;
-    using R::off;
-    using R::on;
-    using R::once;
-    using R::remove_listener;
-    using W::end;
-    using W::write;
 
     /// Creates a memory_duplex.
     static stream::ptr<memory_duplex> make(memory_duplex_options o = {}) {
@@ -96,8 +96,7 @@ public:
     }
 
     explicit memory_duplex(memory_duplex_options o)
-        : R(stream::readable_options{.high_water_mark = o.high_water_mark}),
-          W(stream::writable_options{.high_water_mark = o.high_water_mark}), opts_(std::move(o)) {
+        : stream::duplex(duplex_options_of(o)), opts_(std::move(o)) {
         on_close_id_ = event_emitter::on("close", [this] { ++close_events_; });
     }
 
@@ -161,13 +160,16 @@ protected:
         cb(ec);
     }
 
-    bool end_writable_after_end() const noexcept override { return !opts_.allow_half_open; }
-    void end_writable_nt() override {
-        // node: duplex.js onReadableEnd / readable.js endWritableNT
-        if (is_writable() && !writable_ended() && !destroyed()) W::end();
+private:
+    static stream::duplex_options duplex_options_of(const memory_duplex_options& o) {
+        stream::duplex_options d;
+        d.high_water_mark = o.high_water_mark;
+        d.allow_half_open = o.allow_half_open;
+        d.emit_close = o.emit_close;
+        d.auto_destroy = o.auto_destroy;
+        return d;
     }
 
-private:
     template <class F>
     void complete(F&& f) {
         if (!opts_.posted) {

@@ -1,12 +1,12 @@
 // Port of shared/node-oracle/scenarios/50_pipeline_success.js: pipeline(src, transform, dst, cb)
 // calls cb(no error) after dst 'finish' and every stream's 'close'; all streams end destroyed.
 // Adapted: Readable.from([...]) is a readable pushing the same strings whose destroy completes
-// as Readable.from's does (an async close(): a microtask, then process.nextTick(cb)); the Transform
-// is a minimal duplex of this file (basic_readable + basic_writable) whose write pushes the
-// upper-cased chunk and whose final pushes the end, until the library's transform class lands.
+// as Readable.from's does (an async close(): a microtask, then process.nextTick(cb)); the
+// Transform is a costream::stream::transform.
 #include <costream/stream/pipeline.hpp>
 
 #include <costream/stream/readable.hpp>
+#include <costream/stream/transform.hpp>
 #include <costream/stream/writable.hpp>
 
 #include "oracle.hpp"
@@ -17,29 +17,14 @@
 using namespace stream_test;
 
 namespace {
-struct upper_transform : cs::basic_readable<costream::buffer>,
-                         cs::basic_writable<costream::buffer> {
-    using chunk_type = costream::buffer;
-    using R = cs::basic_readable<costream::buffer>;
-    using W = cs::basic_writable<costream::buffer>;
-    using R::off;
-    using R::on;
-    using R::once;
-    using W::end;
-    using W::write;
-
+// new Transform({ transform(c, e, cb) { cb(null, String(c).toUpperCase()); } })
+struct upper_transform : cs::transform {
 protected:
-    void do_read(std::size_t) override {}
-    void do_write(costream::buffer&& c, W::write_callback cb) override {
+    void do_transform(costream::buffer&& c, transform_callback cb) override {
         std::string s = c.to_string();
         for (auto& ch : s)
             ch = char(std::toupper(static_cast<unsigned char>(ch)));
-        R::push(std::string_view(s));
-        cb();
-    }
-    void do_final(W::final_callback cb) override {
-        R::push(nullptr);
-        cb();
+        cb({}, costream::buffer::from(s));
     }
 };
 } // namespace

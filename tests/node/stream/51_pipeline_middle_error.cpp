@@ -1,10 +1,10 @@
 // Port of shared/node-oracle/scenarios/51_pipeline_middle_error.js: a middle stage fails on the
 // 3rd chunk; every stream emits 'error' with that error and 'close', the callback gets it once.
-// Adapted: the Transform is a minimal duplex of this file (basic_readable + basic_writable)
-// whose write passes the value on or fails, until the library's transform class lands.
+// The Transform is a costream::stream::basic_transform<int> (object mode).
 #include <costream/stream/pipeline.hpp>
 
 #include <costream/stream/readable.hpp>
+#include <costream/stream/transform.hpp>
 #include <costream/stream/writable.hpp>
 
 #include "oracle.hpp"
@@ -13,31 +13,19 @@
 using namespace stream_test;
 
 namespace {
-struct failing_transform : cs::basic_readable<int>, cs::basic_writable<int> {
-    using chunk_type = int;
-    using R = cs::basic_readable<int>;
-    using W = cs::basic_writable<int>;
-    using R::off;
-    using R::on;
-    using R::once;
-    using W::end;
-    using W::write;
+// new Transform({ objectMode: true, transform(n, e, cb) { ... } })
+struct failing_transform : cs::basic_transform<int> {
     costream_test::trace* t = nullptr;
+    failing_transform() : cs::basic_transform<int>(cs::duplex_options{.object_mode = true}) {}
 
 protected:
-    void do_read(std::size_t) override {}
-    void do_write(int&& n, W::write_callback cb) override {
+    void do_transform(int&& n, transform_callback cb) override {
         if (n == 3) {
             t->log("mid: failing on 3");
             cb(user_error("mid failed"));
             return;
         }
-        R::push(n);
-        cb();
-    }
-    void do_final(W::final_callback cb) override {
-        R::push(nullptr);
-        cb();
+        cb({}, n);
     }
 };
 std::string errored_msg(const error_code& e) {

@@ -2,13 +2,14 @@
 // (co_await) resolves with nothing or with the sink function's value, and rejects with the
 // first error.
 // Adapted: Readable.from([...]) is a readable pushing the same values (from() is not there
-// yet); the third case's failing Transform stream is a transform function stage failing the
-// same way (the Transform class is not there yet); async generators are transform function
-// stages (stage_writer), async sinks are sink functions.
+// yet); the third case's failing Transform is a costream::stream::basic_transform in object
+// mode; async generators are transform function stages (stage_writer), async sinks are sink
+// functions.
 #include <costream/stream/pipeline.hpp>
 
 #include <costream/promise.hpp>
 #include <costream/stream/readable.hpp>
+#include <costream/stream/transform.hpp>
 #include <costream/stream/writable.hpp>
 
 #include "oracle.hpp"
@@ -37,6 +38,15 @@ std::vector<costream::buffer> strs(std::initializer_list<const char*> l) {
     return v;
 }
 using buf_iter = cs::readable::async_iterator;
+// new Transform({ objectMode: true, transform(c, e, cb) { cb(new Error(`bad chunk ${c}`)); } })
+struct rejecting_transform : cs::transform {
+    rejecting_transform() : cs::transform(cs::duplex_options{.object_mode = true}) {}
+
+protected:
+    void do_transform(costream::buffer&& c, transform_callback cb) override {
+        cb(user_error("bad chunk " + c.to_string()));
+    }
+};
 using int_iter = cs::basic_readable<int>::async_iterator;
 } // namespace
 
@@ -74,13 +84,8 @@ TEST_CASE("node oracle 53: stream/promises pipeline resolves or rejects") {
         try {
             auto w3 = cs::make<fn_writable<>>(cs::writable_options{.object_mode = true});
             auto ab = strs({"a", "b"});
-            co_await cs::pipeline(
-                from(ab),
-                [](buf_iter src, cs::stage_writer<costream::buffer>) -> costream::promise<void> {
-                    auto c = co_await src.next();
-                    throw boost::system::system_error(user_error("bad chunk " + c->to_string()));
-                },
-                w3);
+            auto bad = cs::make<rejecting_transform>();
+            co_await cs::pipeline(from(ab), bad, w3);
             t.log("unexpected resolve");
         } catch (const boost::system::system_error& e) {
             t.log("rejected: ", message(e.code()));

@@ -6,63 +6,25 @@
 #include <costream/loop.hpp>
 #include <costream/stream/operators.hpp>
 
+#include "asio_test_helpers.hpp"
+
 #include <doctest/doctest.h>
 
 #include <boost/asio/connect_pipe.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/local/connect_pair.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/readable_pipe.hpp>
 #include <boost/asio/writable_pipe.hpp>
-#include <boost/asio/write.hpp>
-
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
 namespace cs = costream::stream;
-namespace asio = boost::asio;
-using boost::system::error_code;
-using local_socket = asio::local::stream_protocol::socket;
-
-namespace {
-
-std::string pattern(std::size_t n) {
-    std::string s(n, '\0');
-    for (std::size_t i = 0; i < n; ++i)
-        s[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
-    return s;
-}
-
-// Writes all of `s` with blocking semantics on a non-blocking-free raw socket.
-template <class Sock>
-void write_all(Sock& s, const std::string& data) {
-    asio::write(s, asio::buffer(data));
-}
-
-struct recorder {
-    std::vector<std::string> events;
-    std::string data;
-    template <class R>
-    void attach(R& r) {
-        r.on("data", [this](const costream::buffer& b) { data += b.to_string(); });
-        r.on("end", [this] { events.push_back("end"); });
-        r.on("error", [this](const error_code& ec) {
-            events.push_back("error " + std::string(costream::node_code(ec)));
-        });
-        r.on("close", [this] { events.push_back("close"); });
-    }
-};
-
-} // namespace
+using namespace asio_test;
 
 TEST_CASE("a local socket becomes a readable: data then end then close") {
     costream::loop l;
-    local_socket a(l.get_executor()), b(l.get_executor());
-    asio::local::connect_pair(a, b);
+    auto sp = local_pair(l);
+    auto &a = sp.a, &b = sp.b;
     auto r = cs::make<cs::asio_readable<local_socket>>(std::move(a));
     recorder rec;
     rec.attach(*r);
@@ -98,11 +60,8 @@ TEST_CASE("a pipe becomes a readable that operators can consume") {
 
 TEST_CASE("a TCP connection on 127.0.0.1 becomes a readable") {
     costream::loop l;
-    asio::ip::tcp::acceptor acc(l.get_executor(),
-                                asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    asio::ip::tcp::socket client(l.get_executor()), server(l.get_executor());
-    client.connect(acc.local_endpoint());
-    acc.accept(server);
+    auto sp = tcp_pair(l);
+    auto &client = sp.a, &server = sp.b;
     const std::string payload = pattern(1 << 20);
     asio::async_write(server, asio::buffer(payload), [&](const error_code& ec, std::size_t) {
         REQUIRE_FALSE(ec);
@@ -119,8 +78,8 @@ TEST_CASE("a TCP connection on 127.0.0.1 becomes a readable") {
 
 TEST_CASE("nothing is read while the buffered amount is at or above high_water_mark") {
     costream::loop l;
-    local_socket a(l.get_executor()), b(l.get_executor());
-    asio::local::connect_pair(a, b);
+    auto sp = local_pair(l);
+    auto &a = sp.a, &b = sp.b;
     const std::string payload = pattern(100 * 1024);
     write_all(b, payload); // sits in the socket buffers
     cs::asio_readable_options o;
@@ -143,8 +102,8 @@ TEST_CASE("nothing is read while the buffered amount is at or above high_water_m
 
 TEST_CASE("destroy closes the socket and a pending read ends without an error") {
     costream::loop l;
-    local_socket a(l.get_executor()), b(l.get_executor());
-    asio::local::connect_pair(a, b);
+    auto sp = local_pair(l);
+    auto &a = sp.a, &b = sp.b;
     auto r = cs::make<cs::asio_readable<local_socket>>(std::move(a));
     recorder rec;
     rec.attach(*r);
@@ -158,19 +117,13 @@ TEST_CASE("destroy closes the socket and a pending read ends without an error") 
 
 TEST_CASE("a connection reset by the peer is an error ECONNRESET then close") {
     costream::loop l;
-    asio::ip::tcp::acceptor acc(l.get_executor(),
-                                asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    asio::ip::tcp::socket client(l.get_executor()), server(l.get_executor());
-    client.connect(acc.local_endpoint());
-    acc.accept(server);
+    auto sp = tcp_pair(l);
+    auto &client = sp.a, &server = sp.b;
     auto r = cs::make<cs::asio_readable<asio::ip::tcp::socket>>(std::move(client));
     recorder rec;
     rec.attach(*r);
     write_all(server, "abc");
-    r->once("data", [&](const costream::buffer&) {
-        server.set_option(asio::socket_base::linger(true, 0)); // close() sends RST
-        server.close();
-    });
+    r->once("data", [&](const costream::buffer&) { reset(server); });
     l.run();
     CHECK(rec.data == "abc");
     CHECK(rec.events == std::vector<std::string>{"error ECONNRESET", "close"});
@@ -179,8 +132,8 @@ TEST_CASE("a connection reset by the peer is an error ECONNRESET then close") {
 
 TEST_CASE("a short read and a full read each arrive whole and in order") {
     costream::loop l;
-    local_socket a(l.get_executor()), b(l.get_executor());
-    asio::local::connect_pair(a, b);
+    auto sp = local_pair(l);
+    auto &a = sp.a, &b = sp.b;
     cs::asio_readable_options o;
     o.read_size = 1024;
     auto r = cs::make<cs::asio_readable<local_socket>>(std::move(a), o);
@@ -198,42 +151,14 @@ TEST_CASE("a short read and a full read each arrive whole and in order") {
     CHECK(got == std::string(10, 'x') + std::string(1024, 'y'));
 }
 
-namespace {
-
-/// A local socket with fault injection at the Asio level: reads of at most max_read bytes
-/// (short reads), and the fail_at-th read_some completing with fail_with (posted).
-struct faulty_socket {
-    using executor_type = local_socket::executor_type;
-    local_socket s;
-    std::size_t max_read = 0;
-    int fail_at = 0;
-    int* ops;
-    error_code fail_with = asio::error::connection_reset;
-
-    executor_type get_executor() { return s.get_executor(); }
-    template <class Buffers, class Handler>
-    void async_read_some(const Buffers& bufs, Handler&& h) {
-        if (++*ops == fail_at) {
-            asio::post(s.get_executor(), [h = std::forward<Handler>(h), ec = fail_with]() mutable {
-                std::move(h)(ec, std::size_t(0));
-            });
-            return;
-        }
-        asio::mutable_buffer first = *asio::buffer_sequence_begin(bufs);
-        s.async_read_some(max_read ? asio::buffer(first, max_read) : first,
-                          std::forward<Handler>(h));
-    }
-    void close(error_code& ec) { s.close(ec); }
-};
-
-} // namespace
-
 TEST_CASE("short reads arrive as small chunks, in order, and all of them") {
     costream::loop l;
-    local_socket a(l.get_executor()), b(l.get_executor());
-    asio::local::connect_pair(a, b);
-    int ops = 0;
-    auto r = cs::make<cs::asio_readable<faulty_socket>>(faulty_socket{std::move(a), 3, 0, &ops});
+    auto sp = local_pair(l);
+    auto &a = sp.a, &b = sp.b;
+    auto plan = std::make_shared<fault_plan>();
+    plan->max_read = 3;
+    auto r = cs::make<cs::asio_readable<faulty_socket<local_socket>>>(
+        faulty_socket<local_socket>(std::move(a), plan));
     std::size_t biggest = 0;
     std::string got;
     r->on("data", [&](const costream::buffer& c) {
@@ -246,26 +171,28 @@ TEST_CASE("short reads arrive as small chunks, in order, and all of them") {
     l.run();
     CHECK(got == payload);
     CHECK(biggest == 3);
-    CHECK(ops >= 334);
+    CHECK(plan->ops >= 334);
 }
 
 TEST_CASE("failing each read step in turn: error once, close once, data before it delivered, "
           "socket closed") {
     const std::string payload = pattern(40);
-    for (int fail_at = 1;; ++fail_at) {
+    for (std::size_t fail_at = 1;; ++fail_at) {
         CAPTURE(fail_at);
         costream::loop l;
-        local_socket a(l.get_executor()), b(l.get_executor());
-        asio::local::connect_pair(a, b);
-        int ops = 0;
-        auto r = cs::make<cs::asio_readable<faulty_socket>>(
-            faulty_socket{std::move(a), 16, fail_at, &ops});
+        auto sp = local_pair(l);
+        auto &a = sp.a, &b = sp.b;
+        auto plan = std::make_shared<fault_plan>();
+        plan->max_read = 16;
+        plan->fail_at = fail_at;
+        auto r = cs::make<cs::asio_readable<faulty_socket<local_socket>>>(
+            faulty_socket<local_socket>(std::move(a), plan));
         recorder rec;
         rec.attach(*r);
         write_all(b, payload);
         b.shutdown(asio::socket_base::shutdown_send);
         l.run();
-        if (ops < fail_at) {
+        if (plan->ops < fail_at) {
             CHECK(rec.data == payload);
             CHECK(rec.events == std::vector<std::string>{"end", "close"});
             CHECK(fail_at > 3); // 16 + 16 + 8 bytes, then end of file
@@ -273,8 +200,7 @@ TEST_CASE("failing each read step in turn: error once, close once, data before i
         }
         CHECK(rec.events == std::vector<std::string>{"error ECONNRESET", "close"});
         CHECK(payload.compare(0, rec.data.size(), rec.data) == 0); // a prefix, in order
-        CHECK(rec.data.size() ==
-              std::min<std::size_t>(payload.size(), 16 * static_cast<std::size_t>(fail_at - 1)));
+        CHECK(rec.data.size() == std::min<std::size_t>(payload.size(), 16 * (fail_at - 1)));
         CHECK(r->destroyed());
         CHECK_FALSE(r->next_layer().s.is_open());
     }

@@ -7,14 +7,11 @@
 #include <costream/promise.hpp>
 #include <costream/stream/asio_readable.hpp>
 
+#include "asio_test_helpers.hpp"
+
 #include <doctest/doctest.h>
 
 #include <boost/asio/connect_pipe.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/local/connect_pair.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/read.hpp>
 #include <boost/asio/readable_pipe.hpp>
 #include <boost/asio/writable_pipe.hpp>
 
@@ -22,9 +19,7 @@
 #include <vector>
 
 namespace cs = costream::stream;
-namespace asio = boost::asio;
-using boost::system::error_code;
-using local_socket = asio::local::stream_protocol::socket;
+using namespace asio_test;
 
 namespace {
 
@@ -55,42 +50,18 @@ struct counting_socket {
     void shutdown(asio::socket_base::shutdown_type w, error_code& ec) { s.shutdown(w, ec); }
 };
 
-std::string read_all(local_socket& b) {
-    std::string out;
-    error_code ec;
-    char buf[4096];
-    for (;;) {
-        std::size_t n = b.read_some(asio::buffer(buf), ec);
-        out.append(buf, n);
-        if (ec) break;
-    }
-    return out;
-}
-
-struct recorder {
-    std::vector<std::string> events;
-    template <class W>
-    void attach(W& w) {
-        w.on("finish", [this] { events.push_back("finish"); });
-        w.on("error", [this](const error_code& ec) {
-            events.push_back("error " + std::string(costream::node_code(ec)));
-        });
-        w.on("close", [this] { events.push_back("close"); });
-    }
-};
-
 } // namespace
 
 TEST_CASE("queued chunks go out in one gathered write: one system call, the callers' bytes") {
     costream::loop l;
-    local_socket a(l.get_executor()), b(l.get_executor());
-    asio::local::connect_pair(a, b);
+    auto sp = local_pair(l);
+    auto &a = sp.a, &b = sp.b;
     int calls = 0;
     std::vector<std::vector<const void*>> seen;
     auto w =
         cs::make<cs::asio_writable<counting_socket>>(counting_socket{std::move(a), &calls, &seen});
     recorder rec;
-    rec.attach(*w);
+    rec.attach(*w, false);
     std::vector<costream::buffer> chunks;
     for (int i = 0; i < 5; ++i)
         chunks.push_back(costream::buffer::from(std::string(100 + i, static_cast<char>('a' + i))));
@@ -115,8 +86,8 @@ TEST_CASE("queued chunks go out in one gathered write: one system call, the call
 
 TEST_CASE("writes made while one is in flight are gathered into the next single write") {
     costream::loop l;
-    local_socket a(l.get_executor()), b(l.get_executor());
-    asio::local::connect_pair(a, b);
+    auto sp = local_pair(l);
+    auto &a = sp.a, &b = sp.b;
     int calls = 0;
     std::vector<std::vector<const void*>> seen;
     auto w =
@@ -137,13 +108,13 @@ TEST_CASE("writes made while one is in flight are gathered into the next single 
 
 TEST_CASE("end shuts the socket's sending side: the peer reads end of file before close") {
     costream::loop l;
-    local_socket a(l.get_executor()), b(l.get_executor());
-    asio::local::connect_pair(a, b);
+    auto sp = local_pair(l);
+    auto &a = sp.a, &b = sp.b;
     cs::asio_writable_options o;
     o.writable.auto_destroy = false;
     auto w = cs::make<cs::asio_writable<local_socket>>(std::move(a), o);
     recorder rec;
-    rec.attach(*w);
+    rec.attach(*w, false);
     w->end("bye");
     l.run();
     CHECK(rec.events == std::vector<std::string>{"finish"});
@@ -162,7 +133,7 @@ TEST_CASE("a pipe becomes a writable: finish then close closes the pipe") {
     asio::connect_pipe(rp, wp);
     auto w = cs::make<cs::asio_writable<asio::writable_pipe>>(std::move(wp));
     recorder rec;
-    rec.attach(*w);
+    rec.attach(*w, false);
     auto r = cs::make<cs::asio_readable<asio::readable_pipe>>(std::move(rp));
     std::string got;
     r->on("data", [&](const costream::buffer& b) { got += b.to_string(); });
@@ -186,11 +157,8 @@ TEST_CASE("a pipe becomes a writable: finish then close closes the pipe") {
 
 TEST_CASE("a TCP connection on 127.0.0.1 carries 4 MiB with backpressure") {
     costream::loop l;
-    asio::ip::tcp::acceptor acc(l.get_executor(),
-                                asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    asio::ip::tcp::socket client(l.get_executor()), server(l.get_executor());
-    client.connect(acc.local_endpoint());
-    acc.accept(server);
+    auto sp = tcp_pair(l);
+    auto &client = sp.a, &server = sp.b;
     auto w = cs::make<cs::asio_writable<asio::ip::tcp::socket>>(std::move(client));
     auto r = cs::make<cs::asio_readable<asio::ip::tcp::socket>>(std::move(server));
     std::size_t got = 0;
@@ -222,12 +190,12 @@ TEST_CASE("a TCP connection on 127.0.0.1 carries 4 MiB with backpressure") {
 
 TEST_CASE("writing to a socket whose peer is gone fails the write, then error, then close") {
     costream::loop l;
-    local_socket a(l.get_executor()), b(l.get_executor());
-    asio::local::connect_pair(a, b);
+    auto sp = local_pair(l);
+    auto &a = sp.a, &b = sp.b;
     b.close();
     auto w = cs::make<cs::asio_writable<local_socket>>(std::move(a));
     recorder rec;
-    rec.attach(*w);
+    rec.attach(*w, false);
     error_code write_ec;
     w->write(std::string("lost"), [&](const error_code& ec) { write_ec = ec; });
     l.run();
@@ -239,11 +207,11 @@ TEST_CASE("writing to a socket whose peer is gone fails the write, then error, t
 TEST_CASE(
     "destroy during a write closes the socket and the write fails with ERR_STREAM_DESTROYED") {
     costream::loop l;
-    local_socket a(l.get_executor()), b(l.get_executor());
-    asio::local::connect_pair(a, b);
+    auto sp = local_pair(l);
+    auto& a = sp.a; // sp.b keeps the peer open
     auto w = cs::make<cs::asio_writable<local_socket>>(std::move(a));
     recorder rec;
-    rec.attach(*w);
+    rec.attach(*w, false);
     // more than the socket buffers take, so the write is still pending at destroy()
     std::vector<error_code> ecs;
     w->write(costream::buffer::alloc(8 << 20, 1), [&](const error_code& ec) { ecs.push_back(ec); });
@@ -254,47 +222,14 @@ TEST_CASE(
     CHECK(rec.events == std::vector<std::string>{"close"});
 }
 
-namespace {
-
-/// A local socket with fault injection at the Asio level: writes of at most max_write
-/// bytes per write_some (short writes), and the fail_at-th write_some completing with
-/// fail_with instead of writing (posted, as a real failure completes).
-struct faulty_socket {
-    using executor_type = local_socket::executor_type;
-    local_socket s;
-    std::size_t max_write = 0; // 0: no limit
-    int fail_at = 0;           // 1-based; 0: never
-    int* ops;
-    error_code fail_with = asio::error::connection_reset;
-
-    executor_type get_executor() { return s.get_executor(); }
-    template <class Buffers, class Handler>
-    void async_write_some(const Buffers& bufs, Handler&& h) {
-        if (++*ops == fail_at) {
-            asio::post(s.get_executor(), [h = std::forward<Handler>(h), ec = fail_with]() mutable {
-                std::move(h)(ec, std::size_t(0));
-            });
-            return;
-        }
-        if (max_write) {
-            asio::const_buffer first = *asio::buffer_sequence_begin(bufs);
-            s.async_write_some(asio::buffer(first, max_write), std::forward<Handler>(h));
-        } else {
-            s.async_write_some(bufs, std::forward<Handler>(h));
-        }
-    }
-    void close(error_code& ec) { s.close(ec); }
-    void shutdown(asio::socket_base::shutdown_type w, error_code& ec) { s.shutdown(w, ec); }
-};
-
-} // namespace
-
 TEST_CASE("short writes are continued until every queued byte is out, in one do_writev") {
     costream::loop l;
-    local_socket a(l.get_executor()), b(l.get_executor());
-    asio::local::connect_pair(a, b);
-    int ops = 0;
-    auto w = cs::make<cs::asio_writable<faulty_socket>>(faulty_socket{std::move(a), 7, 0, &ops});
+    auto sp = local_pair(l);
+    auto &a = sp.a, &b = sp.b;
+    auto plan = std::make_shared<fault_plan>();
+    plan->max_write = 7;
+    auto w = cs::make<cs::asio_writable<faulty_socket<local_socket>>>(
+        faulty_socket<local_socket>(std::move(a), plan));
     std::string expect;
     w->cork();
     for (int i = 0; i < 5; ++i) {
@@ -307,7 +242,7 @@ TEST_CASE("short writes are continued until every queued byte is out, in one do_
     l.run();
     CHECK(w->writes_issued() == 1);
     // each write_some took at most 7 bytes of one chunk: 15 pieces per 100-byte chunk
-    CHECK(ops == 5 * ((100 + 6) / 7));
+    CHECK(plan->ops == 5 * ((100 + 6) / 7));
     CHECK(read_all(b) == expect);
 }
 
@@ -315,23 +250,25 @@ TEST_CASE(
     "failing each write step in turn: the write fails, error once, close once, socket closed") {
     // The workload: 3 writes (the first alone, the next two gathered), short writes of 64
     // bytes, then end(). Fail step 1, 2, ... until a run needs no failure.
-    for (int fail_at = 1;; ++fail_at) {
+    for (std::size_t fail_at = 1;; ++fail_at) {
         CAPTURE(fail_at);
         costream::loop l;
-        local_socket a(l.get_executor()), b(l.get_executor());
-        asio::local::connect_pair(a, b);
-        int ops = 0;
-        auto w = cs::make<cs::asio_writable<faulty_socket>>(
-            faulty_socket{std::move(a), 64, fail_at, &ops});
+        auto sp = local_pair(l);
+        auto &a = sp.a, &b = sp.b;
+        auto plan = std::make_shared<fault_plan>();
+        plan->max_write = 64;
+        plan->fail_at = fail_at;
+        auto w = cs::make<cs::asio_writable<faulty_socket<local_socket>>>(
+            faulty_socket<local_socket>(std::move(a), plan));
         recorder rec;
-        rec.attach(*w);
+        rec.attach(*w, false);
         std::vector<error_code> cbs;
         for (int i = 0; i < 3; ++i)
             w->write(std::string(100, static_cast<char>('a' + i)),
                      [&](const error_code& ec) { cbs.push_back(ec); });
         w->end();
         l.run();
-        if (ops < fail_at) { // no step failed: the clean run ends the loop
+        if (plan->ops < fail_at) { // no step failed: the clean run ends the loop
             CHECK(rec.events == std::vector<std::string>{"finish", "close"});
             CHECK(read_all(b) ==
                   std::string(100, 'a') + std::string(100, 'b') + std::string(100, 'c'));

@@ -1,6 +1,8 @@
 #include <costream/stream/compose.hpp>
 
+#include <costream/stream/pass_through.hpp>
 #include <costream/stream/pipeline.hpp>
+#include <costream/stream/transform.hpp>
 #include <costream/test/event_recorder.hpp>
 #include <costream/test/memory_duplex.hpp>
 #include <costream/test/must_call.hpp>
@@ -69,6 +71,52 @@ TEST_CASE("an inner failure destroys the composed duplex with that error") {
     CHECK(a->close_events() == 1);
 }
 
+TEST_CASE("compose of real pass_through streams is a duplex of Node's Duplex state machine") {
+    costream::loop l;
+    auto a = cs::make<cs::pass_through>();
+    auto b = cs::make<cs::pass_through>();
+    auto d = cs::compose(a, b);
+    static_assert(std::is_base_of_v<cs::duplex, std::decay_t<decltype(*d)>>);
+    CHECK(d->allow_half_open());
+    std::string out;
+    d->on("data", [&](const costream::buffer& c) { out += c.to_string(); });
+    ct::event_recorder rec;
+    rec.watch_all(*d, {"end", "finish", "close"}, "d");
+    d->write("abc");
+    d->end("def");
+    l.run();
+    CHECK(out == "abcdef");
+    CHECK(rec.str(", ") == "d: end, d: finish, d: close"); // Node v20
+    CHECK(a->destroyed());
+    CHECK(b->destroyed());
+    CHECK(d->use_count() == 1);
+}
+
+TEST_CASE("compose of a transform with different chunk types reads its tail's chunks") {
+    costream::loop l;
+    // bytes in, lengths out (Node: new Transform({ readableObjectMode: true, ... }))
+    struct lengths : cs::basic_transform<costream::buffer, std::size_t> {
+        lengths() : basic_transform(cs::duplex_options{.readable_object_mode = true}) {}
+
+    protected:
+        void do_transform(costream::buffer&& c, transform_callback cb) override {
+            cb({}, c.size());
+        }
+    };
+    auto head = cs::make<cs::pass_through>();
+    auto tail = cs::make<lengths>();
+    auto d = cs::compose(head, tail);
+    static_assert(std::is_same_v<std::decay_t<decltype(*d)>::chunk_type, std::size_t>);
+    CHECK(d->readable_object_mode());
+    CHECK_FALSE(d->writable_object_mode());
+    std::vector<std::size_t> got;
+    d->on("data", [&](const std::size_t& n) { got.push_back(n); });
+    d->write("abc");
+    d->end("de");
+    l.run();
+    CHECK(got == std::vector<std::size_t>{3, 2});
+}
+
 TEST_CASE("pipeline through a composed duplex: each failing step tears everything down") {
     bool succeeded = false;
     const std::string payload = "composed streams behave as one";
@@ -88,6 +136,7 @@ TEST_CASE("pipeline through a composed duplex: each failing step tears everythin
         };
         auto src = ct::memory_duplex::make(opts(false, false));
         auto a = ct::memory_duplex::make(opts(true, true));
+        auto pt = cs::make<cs::pass_through>(cs::duplex_options{.high_water_mark = 8});
         auto b = ct::memory_duplex::make(opts(true, false));
         auto dst = ct::memory_duplex::make(opts(false, true));
         src->remote_write(payload);
@@ -95,20 +144,36 @@ TEST_CASE("pipeline through a composed duplex: each failing step tears everythin
         src->end();
         dst->remote_end();
         dst->resume();
-        auto d = cs::compose(a, b);
+        auto d = cs::compose(a, pt, b);
+        int d_closes = 0, pt_closes = 0, d_errors = 0;
+        d->on("close", [&] { ++d_closes; });
+        d->on("error", [&](const error_code&) { ++d_errors; });
+        pt->on("close", [&] { ++pt_closes; });
         int calls = 0;
         error_code err;
         cs::pipeline(src, d, dst, [&](const error_code& ec) {
             ++calls;
             err = ec;
         });
-        l.run();
+        l.run(); // returned: no handler pending
         CHECK(calls == 1);
         for (ct::memory_duplex* s : {src.get(), a.get(), b.get(), dst.get()}) {
             CHECK(s->destroyed());
             CHECK(s->close_events() == 1);
+            CHECK(s->destroy_calls() == 1);
         }
+        // only the test's ptrs hold the streams (and the composed duplex its head and tail)
+        CHECK(src->use_count() == 1);
+        CHECK(dst->use_count() == 1);
+        CHECK(a->use_count() == 2);
+        CHECK(b->use_count() == 2);
         CHECK(d->destroyed());
+        CHECK(pt->destroyed());
+        CHECK(d_closes == 1);
+        CHECK(pt_closes == 1);
+        CHECK(d_errors <= 1);
+        CHECK(d->use_count() == 1);
+        CHECK(pt->use_count() == 1);
         if (!err) {
             CHECK(dst->written() == payload);
             succeeded = true;

@@ -21,6 +21,13 @@ namespace {
 std::atomic<std::size_t> g_allocs{0};
 }
 
+// Number of operator new / new[] calls so far in this program (all threads). Other test
+// files of costream_stream_tests declare and read it (a program has one replacement).
+std::size_t costream_test_allocations() noexcept;
+std::size_t costream_test_allocations() noexcept {
+    return g_allocs.load(std::memory_order_relaxed);
+}
+
 void* operator new(std::size_t n) {
     g_allocs.fetch_add(1, std::memory_order_relaxed);
     if (void* p = std::malloc(n ? n : 1)) return p;

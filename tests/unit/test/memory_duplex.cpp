@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace ct = costream::test;
@@ -109,4 +110,40 @@ TEST_CASE("memory_duplex with a shared counter fails the Nth operation across st
     CHECK(seen.back() == "a failed");
     b->destroy();
     l.run();
+}
+
+TEST_CASE("memory_duplex is a stream::duplex: without allow_half_open the remote's end ends "
+          "its writable side") {
+    static_assert(std::is_base_of_v<costream::stream::duplex, ct::memory_duplex>);
+    costream::loop l;
+    auto s = ct::memory_duplex::make({.allow_half_open = false});
+    CHECK_FALSE(s->allow_half_open());
+    ct::event_recorder rec;
+    rec.watch_all(*s, {"end", "prefinish", "finish", "close"}, "s");
+    s->write("queued before the end");
+    s->resume();
+    s->remote_end();
+    l.run();
+    // Node's Duplex: 'end', then end() on the next tick, 'finish', auto-destroy, 'close'
+    CHECK(rec.str(", ") == "s: end, s: prefinish, s: finish, s: close");
+    CHECK(s->written() == "queued before the end");
+    CHECK(s->writable_finished());
+    CHECK(s->close_events() == 1);
+}
+
+TEST_CASE("memory_duplex with allow_half_open stays writable after the remote's end") {
+    costream::loop l;
+    auto s = ct::memory_duplex::make();
+    CHECK(s->allow_half_open());
+    bool writable_at_end = false;
+    s->on("end", [&] {
+        writable_at_end = s->is_writable();
+        s->end("late");
+    });
+    s->resume();
+    s->remote_end();
+    l.run();
+    CHECK(writable_at_end);
+    CHECK(s->written() == "late");
+    CHECK(s->close_events() == 1);
 }
