@@ -3,8 +3,10 @@
 #include <costream/buffer.hpp>
 #include <costream/errc.hpp>
 #include <costream/error.hpp>
+#include <costream/fs.hpp>
 #include <costream/loop.hpp>
 #include <costream/promise.hpp>
+#include <costream/stream/pipeline.hpp>
 #include <costream/thread_pool.hpp>
 
 #include <doctest/doctest.h>
@@ -518,4 +520,25 @@ TEST_CASE("work queued before join still runs, and its completion reaches the lo
     CHECK(ran.load() == 3);
     l.run();
     CHECK(completed);
+}
+
+TEST_CASE("a file streamed by pipeline into create_hash gives sha256sum's digest") {
+    temp_dir dir;
+    std::mt19937_64 rng(7);
+    for (std::size_t size : {std::size_t(0), std::size_t(65536), std::size_t(5 << 20) + 3}) {
+        auto file = (dir.path / ("p" + std::to_string(size))).string();
+        std::ofstream(file, std::ios::binary) << random_content(rng, size);
+        costream::loop l;
+        costream::fs::read_stream_options o;
+        o.high_water_mark = double(1 + rng() % 100000); // odd chunkings
+        auto h = crypto::create_hash("sha256");
+        std::string hex;
+        h->on("data", [&](costream::buffer d) { hex = d.to_string("hex"); });
+        boost::system::error_code result = make_error_code(costream::errc::abort_err);
+        costream::stream::pipeline(costream::fs::create_read_stream(file, o), h,
+                                   [&](boost::system::error_code ec) { result = ec; });
+        l.run();
+        CHECK(!result);
+        CHECK(hex == first_word_of("sha256sum '" + file + "'"));
+    }
 }
