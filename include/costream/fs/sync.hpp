@@ -461,8 +461,9 @@ inline void rm_sync(const std::string& path, const rm_options& opts = {}) {
 /// that path. Errors show the template (`mkdtemp '/x/tmp-XXXXXX'`).
 inline std::string mkdtemp_sync(const std::string& prefix) {
     std::string tmpl = prefix + "XXXXXX";
-    detail::check(detail::sys::mkdtemp(tmpl.data()), "mkdtemp", tmpl);
-    return tmpl;
+    std::string path = tmpl; // mkdtemp fills in the X's even when it fails
+    detail::check(detail::sys::mkdtemp(path.data()), "mkdtemp", tmpl);
+    return path;
 }
 
 /// Node's fs.copyFileSync(src, dest[, mode]): copies the bytes and the permission bits.
