@@ -8,4 +8,5 @@
 #include <costream/zlib/convenience.hpp>
 #include <costream/zlib/error.hpp>
 #include <costream/zlib/options.hpp>
+#include <costream/zlib/parallel_gzip.hpp>
 #include <costream/zlib/zlib_stream.hpp>

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -91,7 +92,8 @@ inline costream::buffer read_file(const std::string& path) {
     char tmp[65536];
     for (std::size_t n; (n = std::fread(tmp, 1, sizeof tmp, f.get())) > 0;)
         s.append(tmp, n);
-    return costream::buffer::from(s);
+    return costream::buffer::from(
+        std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
 }
 
 /// A fresh temporary directory (removed by the destructor).
