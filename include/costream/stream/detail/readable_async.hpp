@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <utility>
+#include <vector>
 
 namespace costream::stream {
 
@@ -19,23 +20,29 @@ namespace costream::stream {
 /// Shared state of one iteration: Node's `callback` and `error` variables of
 /// createAsyncIterator, plus the listener registrations (the stream's listeners keep it).
 template <class Chunk>
-struct basic_readable<Chunk>::iter_state {
+struct basic_readable<Chunk>::iter_state
+    : std::enable_shared_from_this<typename basic_readable<Chunk>::iter_state> {
     enum class status { pending, done, failed }; // error: undefined / null / an error
     basic_readable* stream = nullptr;
     status st = status::pending;
     boost::system::error_code error;
-    detail::small_function<void()> callback; // resumes a pending next()
+    // Pending next() calls (Node's `callback`; Node's async generator queues next() calls,
+    // so several may wait). A waiter holds its completion handler but no reference on the
+    // stream or on this state: if everything else lets go of the stream, the waiter goes
+    // with it instead of keeping a cycle alive.
+    std::vector<detail::small_function<void(iter_state&)>> waiters;
     bool eos_called = false;
     bool will_emit_close = false;
     bool readable_finished = false;
     listener_id on_readable, on_end, on_error, on_close;
 
+    // node: `callback()`: resumes every pending next(), each as a microtask.
     void wake() {
-        if (callback) {
-            auto cb = std::move(callback);
-            callback.reset();
-            cb();
-        }
+        if (waiters.empty()) return;
+        auto ws = std::move(waiters);
+        waiters.clear();
+        for (auto& w : ws)
+            w(*this);
     }
 
     // node: end-of-stream.js callback, wrapped in once()
@@ -124,6 +131,16 @@ public:
         }
     }
 
+    // node: createAsyncIterator's `stream.read()`. Node's read() concatenates everything
+    // buffered (a copy); where the stream offers read_chunk() (the front chunk as it was
+    // pushed, same state transitions), byte streams use it so that iteration never copies.
+    static std::optional<Chunk> next_chunk(R* r) {
+        if constexpr (R::byte_chunks && requires { r->read_chunk(); })
+            return r->read_chunk();
+        else
+            return r->read();
+    }
+
     // One turn of createAsyncIterator's `while (true)` loop. `first` is true inside the
     // initiating call, where completion must be deferred to a microtask.
     template <class Handler>
@@ -133,7 +150,7 @@ public:
         ptr<R> keep(r);
         using status = typename state::status;
         std::optional<Chunk> chunk;
-        if (!r->destroyed()) chunk = r->read();
+        if (!r->destroyed()) chunk = next_chunk(r);
         if (chunk) {
             complete(r, std::forward<Handler>(handler), {}, std::move(chunk), first);
         } else if (st->st == status::failed) {
@@ -150,11 +167,13 @@ public:
             complete(r, std::forward<Handler>(handler), {}, std::nullopt, first);
         } else {
             // node: await new Promise(next): resumed as a microtask by 'readable' or eos.
-            st->callback = [st, keep, finished, h = std::move(handler)]() mutable {
-                keep->get_loop().queue_microtask([st, finished, h = std::move(h)]() mutable {
-                    step(st, std::move(h), false, finished);
+            st->waiters.emplace_back([finished, h = std::move(handler)](state& s) mutable {
+                s.stream->get_loop().queue_microtask([sp = s.shared_from_this(),
+                                                      keep = ptr<R>(s.stream), finished,
+                                                      h = std::move(h)]() mutable {
+                    step(std::move(sp), std::move(h), false, std::move(finished));
                 });
-            };
+            });
         }
     }
 
@@ -184,7 +203,7 @@ public:
     /// Node's iterator return() does.
     ~async_iterator() {
         if (!st_ || !stream_) return;
-        st_->callback.reset(); // a pending next() is abandoned with its caller
+        st_->waiters.clear(); // a pending next() is abandoned with its caller
         if (!*finished_box_) {
             *finished_box_ = true;
             basic_readable_iter_access<Chunk>::finish(st_.get(), true);

@@ -45,18 +45,22 @@ auto basic_writable<Chunk>::async_write(Chunk chunk, CompletionToken&& token) {
                 get_loop().queue_microtask([fire, ec]() mutable { fire(ec); });
                 return;
             }
-            // Wait for 'drain', 'error' or 'close', whichever comes first.
-            auto ids = std::make_shared<std::array<listener_id, 3>>();
+            // Wait for 'drain', 'finish' (someone else ended the stream: 'drain' is not
+            // emitted while ending, and the write went out), 'error' or 'close', whichever
+            // comes first.
+            auto ids = std::make_shared<std::array<listener_id, 4>>();
             auto done = [self, ids, fire](const boost::system::error_code& ec) mutable {
                 self->off("drain", (*ids)[0]);
-                self->off("error", (*ids)[1]);
-                self->off("close", (*ids)[2]);
+                self->off("finish", (*ids)[1]);
+                self->off("error", (*ids)[2]);
+                self->off("close", (*ids)[3]);
                 fire(ec);
             };
             (*ids)[0] = event_emitter::on("drain", [done]() mutable { done({}); });
-            (*ids)[1] = event_emitter::on(
-                "error", [done](const boost::system::error_code& ec) mutable { done(ec); });
+            (*ids)[1] = event_emitter::on("finish", [done]() mutable { done({}); });
             (*ids)[2] = event_emitter::on(
+                "error", [done](const boost::system::error_code& ec) mutable { done(ec); });
+            (*ids)[3] = event_emitter::on(
                 "close", [done]() mutable { done(make_error_code(errc::stream_premature_close)); });
         },
         token, std::move(chunk));
@@ -69,13 +73,19 @@ auto basic_writable<Chunk>::async_end(CompletionToken&& token) {
         [this](auto handler) {
             using H = decltype(handler);
             auto box = std::make_shared<std::optional<H>>(std::move(handler));
-            ptr<basic_writable> self(this);
-            // The end() callback runs right before 'finish', or (next tick) with the error.
-            end([self, box](const boost::system::error_code& ec) {
-                if (!*box) return;
-                H h = std::move(**box);
-                box->reset();
-                std::move(h)(ec);
+            costream::loop* lp = &get_loop();
+            // The end() callback runs right before 'finish' (inside the tick that emits it),
+            // or on a later tick with the error. The handler runs as a microtask after that
+            // tick, so it sees 'finish' emitted, as `await` on a promise settled by the end()
+            // callback does in Node.
+            // No reference on the stream is captured: the callback is stored in the stream.
+            end([lp, box](const boost::system::error_code& ec) {
+                lp->queue_microtask([box, ec]() mutable {
+                    if (!*box) return;
+                    H h = std::move(**box);
+                    box->reset();
+                    std::move(h)(ec);
+                });
             });
         },
         token);
