@@ -183,12 +183,14 @@ TEST_CASE("read_file and write_file round-trip random sizes, sync and async alik
         costream::loop l;
         std::string got;
         bool ok = false;
-        [&]() -> costream::promise<void> {
+        // A named closure: its captures must outlive the coroutine.
+        auto task = [&]() -> costream::promise<void> {
             co_await fs::write_file(dir / "a", bytes);
             costream::buffer b = co_await fs::read_file(dir / "a");
             got = raw(b);
             ok = true;
-        }();
+        };
+        task();
         l.run();
         CHECK(ok);
         CHECK(got == raw(bytes));
@@ -200,12 +202,14 @@ TEST_CASE("read_file with an encoding gives text, append_file appends, flags are
     temp_dir dir;
     costream::loop l;
     std::string text, hex;
-    [&]() -> costream::promise<void> {
+    // A named closure: its captures must outlive the coroutine.
+    auto task = [&]() -> costream::promise<void> {
         co_await fs::write_file(dir / "t", "h\xc3\xa9");
         co_await fs::append_file(dir / "t", "llo");
         text = co_await fs::read_file(dir / "t", costream::encoding::utf8);
         hex = co_await fs::read_file(dir / "t", costream::encoding::hex);
-    }();
+    };
+    task();
     l.run();
     CHECK(text == "h\xc3\xa9llo");
     CHECK(hex == "68c3a96c6c6f");
@@ -225,7 +229,8 @@ TEST_CASE("open, write, read at positions, fstat and close work on descriptors")
     std::string got;
     std::size_t wrote = 0, n = 0;
     fs::stats st;
-    [&]() -> costream::promise<void> {
+    // A named closure: its captures must outlive the coroutine.
+    auto task = [&]() -> costream::promise<void> {
         int fd = co_await fs::open(dir / "d", "w+");
         wrote = co_await fs::write(fd, costream::buffer::from("0123456789"));
         co_await fs::write(fd, costream::buffer::from("AB"), std::optional<std::int64_t>(4));
@@ -235,7 +240,8 @@ TEST_CASE("open, write, read at positions, fstat and close work on descriptors")
         st = co_await fs::fstat(fd);
         co_await fs::fsync(fd);
         co_await fs::close(fd);
-    }();
+    };
+    task();
     l.run();
     CHECK(wrote == 10);
     CHECK(n == 5);
@@ -279,12 +285,14 @@ TEST_CASE("stat, lstat and fstat report Node's fields and file types") {
     CHECK(fs::stat_sync(dir / "sub").is_directory());
     costream::loop l;
     bool link = false, isdir = false;
-    [&]() -> costream::promise<void> {
+    // A named closure: its captures must outlive the coroutine.
+    auto task = [&]() -> costream::promise<void> {
         fs::stats a = co_await fs::lstat(dir / "l");
         link = a.is_symbolic_link();
         fs::stats b = co_await fs::stat(dir / "sub");
         isdir = b.is_directory();
-    }();
+    };
+    task();
     l.run();
     CHECK(link);
     CHECK(isdir);
@@ -308,12 +316,14 @@ TEST_CASE("mkdir recursive returns the first directory created, readdir lists so
     std::optional<std::string> first;
     std::vector<std::string> names;
     std::vector<fs::dirent> ents2;
-    [&]() -> costream::promise<void> {
+    // A named closure: its captures must outlive the coroutine.
+    auto task = [&]() -> costream::promise<void> {
         first = co_await fs::mkdir(dir / "x/y", {.recursive = true});
         co_await fs::mkdir(dir / "x/y/w");
         names = co_await fs::readdir(dir / "x/y");
         ents2 = co_await fs::readdir_entries(dir / "x");
-    }();
+    };
+    task();
     l.run();
     CHECK(first == dir / "x");
     CHECK(names == std::vector<std::string>{"w"});
@@ -341,12 +351,14 @@ TEST_CASE("rm removes files and trees, force ignores missing paths, rmdir remove
     fs::write_file_sync(dir / "a/b/c", "z");
     fs::mkdir_sync(dir / "empty");
     bool done = false;
-    [&]() -> costream::promise<void> {
+    // A named closure: its captures must outlive the coroutine.
+    auto task = [&]() -> costream::promise<void> {
         co_await fs::rm(dir / "a", {.recursive = true});
         co_await fs::rm(dir / "nothing", {.force = true});
         co_await fs::rmdir(dir / "empty");
         done = true;
-    }();
+    };
+    task();
     l.run();
     CHECK(done);
     CHECK(fs::readdir_sync(dir.path).empty());
@@ -370,7 +382,8 @@ TEST_CASE("rename, copy_file, mkdtemp, access and exists_sync") {
     costream::loop l;
     std::string t2;
     bool done = false;
-    [&]() -> costream::promise<void> {
+    // A named closure: its captures must outlive the coroutine.
+    auto task = [&]() -> costream::promise<void> {
         co_await fs::copy_file(dir / "src", dir / "c2");
         co_await fs::rename(dir / "c2", dir / "c3");
         t2 = co_await fs::mkdtemp(dir / "p-");
@@ -378,7 +391,8 @@ TEST_CASE("rename, copy_file, mkdtemp, access and exists_sync") {
         co_await fs::access(dir / "c3", fs::constants::r_ok);
         co_await fs::unlink(dir / "moved");
         done = true;
-    }();
+    };
+    task();
     l.run();
     CHECK(done);
     CHECK(raw(fs::read_file_sync(dir / "c3")) == raw(bytes));
