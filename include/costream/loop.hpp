@@ -4,6 +4,7 @@
 #pragma once
 
 #include <costream/config.hpp>
+#include <costream/detail/loop_queue.hpp>
 #include <costream/detail/loop_task.hpp>
 #include <costream/detail/loop_timers.hpp>
 
@@ -170,7 +171,7 @@ public:
         remote_->io = &io_;
         remote_->deliver = [this](std::vector<detail::loop_task>& items) {
             for (auto& t : items)
-                posted_.push(std::move(t));
+                posted_.emplace(std::move(t));
         };
         if (manual_) manual_now_ = 1;
         loop_now_ = clock_now();
@@ -251,9 +252,7 @@ public:
     }
     /// Resumes `h` as a microtask (how promises and ready results resume coroutines). If
     /// the loop is destroyed first, the frame is destroyed.
-    void queue_microtask_resume(std::coroutine_handle<> h) {
-        microtasks_.push(detail::loop_task::resume(h));
-    }
+    void queue_microtask_resume(std::coroutine_handle<> h) { microtasks_.emplace_resume(h); }
     /// Queues `f` for the close-callbacks phase, like uv_close's callback: sockets emit
     /// 'close' from here. Callbacks added during the phase run in the next iteration.
     template <class F>
@@ -380,10 +379,8 @@ private:
         if (ticks_.empty() && microtasks_.empty() && rejections_.empty()) return;
         depth_guard g(depth_);
         do {
-            while (!ticks_.empty())
-                ticks_.pop()();
-            while (!microtasks_.empty())
-                microtasks_.pop()();
+            ticks_.run_all();
+            microtasks_.run_all();
             if (!rejections_.empty()) report_rejections();
         } while (!ticks_.empty() || !microtasks_.empty());
     }
@@ -482,10 +479,15 @@ private:
         }
     }
 
-    void run_queue_snapshot(detail::loop_fifo<task>& q) {
+    // libuv runs the callbacks present when the phase starts; later ones wait an iteration.
+    void run_queue_snapshot(detail::loop_queue<true>& q) {
+        detail::loop_queue<true>::run_scope scope(q);
         for (std::size_t n = q.size(); n > 0 && !q.empty() && !stop_; --n) {
-            task t = q.pop();
-            run_callback(t);
+            {
+                depth_guard g(depth_);
+                q.run_front();
+            }
+            drain();
         }
     }
     void run_pending() {
@@ -788,7 +790,9 @@ private:
     std::uint64_t io_polls_ = 0;
     loop* prev_current_ = nullptr;
 
-    detail::loop_fifo<task> ticks_, microtasks_, pending_, posted_, closing_;
+    // Ticks and microtasks run until empty; the others run a snapshot, so they keep a size.
+    detail::loop_queue<> ticks_, microtasks_;
+    detail::loop_queue<true> pending_, posted_, closing_;
     std::vector<detail::loop_rejection*> rejections_;
 
     std::unordered_map<std::int64_t, detail::timer_list*> timer_lists_;
@@ -989,22 +993,41 @@ inline loop::remote_handle loop::make_remote() {
     return remote_handle(remote_);
 }
 
+namespace detail {
+// The first use on a thread without a loop creates the default loop. Out of line, and
+// reached by a tail call, so that queueing on an existing loop needs no stack frame.
+template <class F>
+[[gnu::noinline]] void next_tick_on_default_loop(F&& f) {
+    loop::current().next_tick(std::forward<F>(f));
+}
+template <class F>
+[[gnu::noinline]] void queue_microtask_on_default_loop(F&& f) {
+    loop::current().queue_microtask(std::forward<F>(f));
+}
+} // namespace detail
+
 /// Node's process.nextTick(f, args...) on the current loop.
 template <class F, class... Args>
 void next_tick(F&& f, Args&&... args) {
-    if constexpr (sizeof...(Args) == 0)
-        loop::current().next_tick(std::forward<F>(f));
-    else
-        loop::current().next_tick(
-            [f = std::forward<F>(f), ... a = std::forward<Args>(args)]() mutable {
-                std::invoke(f, a...);
-            });
+    if constexpr (sizeof...(Args) == 0) {
+        if (loop* l = detail::current_loop_slot()) [[likely]]
+            l->next_tick(std::forward<F>(f));
+        else
+            detail::next_tick_on_default_loop(std::forward<F>(f));
+    } else {
+        costream::next_tick([f = std::forward<F>(f), ... a = std::forward<Args>(args)]() mutable {
+            std::invoke(f, a...);
+        });
+    }
 }
 
 /// Node's queueMicrotask(f) on the current loop.
 template <class F>
 void queue_microtask(F&& f) {
-    loop::current().queue_microtask(std::forward<F>(f));
+    if (loop* l = detail::current_loop_slot()) [[likely]]
+        l->queue_microtask(std::forward<F>(f));
+    else
+        detail::queue_microtask_on_default_loop(std::forward<F>(f));
 }
 
 } // namespace costream

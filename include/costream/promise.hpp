@@ -75,6 +75,15 @@ public:
             conts_.push_back(std::move(t));
     }
 
+    /// Resumes `h` as a microtask once settled: a ready result goes straight into the
+    /// microtask queue without a loop_task wrapper.
+    void add_resume(std::coroutine_handle<> h) {
+        if (settled())
+            loop_->queue_microtask_resume(h);
+        else
+            conts_.push_back(loop_task::resume(h));
+    }
+
     void reject(std::exception_ptr e) {
         if (settled()) return;
         error_ = std::move(e);
@@ -332,7 +341,7 @@ public:
         bool await_ready() const noexcept { return false; }
         void await_suspend(std::coroutine_handle<> h) {
             s->mark_handled();
-            s->add_continuation(detail::loop_task::resume(h));
+            s->add_resume(h);
         }
         T await_resume() {
             if (s->state() == state_type::status::rejected) std::rethrow_exception(s->error_ref());

@@ -1,6 +1,7 @@
 // costream: Node.js streams and event loop for C++20 on Boost.Asio.
-// detail/loop_task.hpp: the loop's queue element (a small move-only callable with inline
-// storage) and the ring-buffer FIFO the loop's queues are made of.
+// detail/loop_task.hpp: a small move-only callable with inline storage, for loop work that
+// must be moved: promise continuations waiting for a settlement, and work posted from other
+// threads (the loop's own queues construct callables in place, see loop_queue.hpp).
 #pragma once
 
 #include <costream/config.hpp>
@@ -28,7 +29,7 @@ public:
     requires(!std::is_same_v<std::decay_t<F>, loop_task> && std::is_invocable_v<std::decay_t<F>&>)
         loop_task(F&& f) { // NOLINT: implicit on purpose, queues take any callable
         using T = std::decay_t<F>;
-        if constexpr (sizeof(T) <= inline_size && alignof(T) <= alignof(std::max_align_t) &&
+        if constexpr (sizeof(T) <= inline_size && alignof(T) <= alignof(void*) &&
                       std::is_nothrow_move_constructible_v<T>) {
             ::new (static_cast<void*>(buf_)) T(std::forward<F>(f));
             ops_ = &inline_ops<T>;
@@ -144,75 +145,10 @@ private:
         [](void* p) { std::coroutine_handle<>::from_address(handle_of(p)).resume(); },
         [](void* p) { std::coroutine_handle<>::from_address(handle_of(p)).destroy(); }, nullptr};
 
-    alignas(std::max_align_t) unsigned char buf_[inline_size];
+    // Pointer alignment (not max_align_t) keeps a loop_task at 48 bytes, 8-aligned, so
+    // that it fits in place in a loop_queue slot.
+    alignas(void*) unsigned char buf_[inline_size];
     const ops* ops_ = nullptr;
-};
-
-/// A growable ring buffer used as a FIFO: amortised O(1) push and pop, no allocation once
-/// it has reached its working size, elements relocated only when it grows.
-template <class T>
-class loop_fifo {
-public:
-    loop_fifo() = default;
-    loop_fifo(const loop_fifo&) = delete;
-    loop_fifo& operator=(const loop_fifo&) = delete;
-    ~loop_fifo() {
-        clear();
-        ::operator delete(static_cast<void*>(data_));
-    }
-
-    bool empty() const noexcept { return head_ == tail_; }
-    std::size_t size() const noexcept { return tail_ - head_; }
-
-    template <class... Args>
-    void emplace(Args&&... args) {
-        if (size() == cap_) grow();
-        ::new (static_cast<void*>(data_ + (tail_ & (cap_ - 1)))) T(std::forward<Args>(args)...);
-        ++tail_;
-    }
-    void push(T&& v) { emplace(std::move(v)); }
-
-    /// Moves the front element out and removes it.
-    T pop() noexcept {
-        T* p = data_ + (head_ & (cap_ - 1));
-        T v(std::move(*p));
-        p->~T();
-        ++head_;
-        return v;
-    }
-
-    T& front() noexcept { return data_[head_ & (cap_ - 1)]; }
-
-    /// Destroys every element without running it.
-    void clear() noexcept {
-        while (!empty()) {
-            T* p = data_ + (head_ & (cap_ - 1));
-            p->~T();
-            ++head_;
-        }
-        head_ = tail_ = 0;
-    }
-
-private:
-    [[gnu::noinline]] void grow() {
-        std::size_t ncap = cap_ ? cap_ * 2 : 64;
-        T* nd = static_cast<T*>(::operator new(ncap * sizeof(T)));
-        std::size_t n = size();
-        for (std::size_t i = 0; i < n; ++i) {
-            T* s = data_ + ((head_ + i) & (cap_ - 1));
-            ::new (static_cast<void*>(nd + i)) T(std::move(*s));
-            std::destroy_at(s);
-        }
-        ::operator delete(static_cast<void*>(data_));
-        data_ = nd;
-        cap_ = ncap;
-        head_ = 0;
-        tail_ = n;
-    }
-
-    T* data_ = nullptr;
-    std::size_t cap_ = 0; // power of two
-    std::size_t head_ = 0, tail_ = 0;
 };
 
 } // namespace costream::detail

@@ -19,6 +19,7 @@
 #include <boost/asio/write.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -26,6 +27,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace asio = boost::asio;
@@ -360,4 +362,182 @@ TEST_CASE("loops destroyed out of order leave a valid current loop") {
     CHECK(&costream::loop::current() == c.get());
     c.reset();
     CHECK(&costream::loop::current() == a.get());
+}
+
+// --- the queues' storage: segments of in-place slots ------------------------------------
+// A segment holds 63 callables; these tests cross many segment boundaries on purpose.
+
+namespace {
+
+// Counts constructions, moves, runs and destructions, and carries `Pad` bytes so that the
+// callable fits in a queue slot or is boxed on the heap.
+struct life_counts {
+    int made = 0, moved = 0, ran = 0, destroyed = 0;
+};
+template <std::size_t Pad>
+struct counted_task {
+    life_counts* c;
+    std::vector<int>* log;
+    int id;
+    unsigned char pad[Pad] = {};
+    counted_task(life_counts* c_, std::vector<int>* l, int i) : c(c_), log(l), id(i) { ++c->made; }
+    counted_task(const counted_task& o) : c(o.c), log(o.log), id(o.id) { ++c->made; }
+    counted_task(counted_task&& o) noexcept : c(o.c), log(o.log), id(o.id) {
+        ++c->made;
+        ++c->moved;
+    }
+    ~counted_task() { ++c->destroyed; }
+    void operator()() {
+        ++c->ran;
+        log->push_back(id);
+    }
+};
+
+std::vector<int> iota_ints(int n) {
+    std::vector<int> v(n);
+    for (int i = 0; i < n; ++i)
+        v[i] = i;
+    return v;
+}
+
+} // namespace
+
+TEST_CASE("ticks and microtasks queued from ticks keep FIFO order across many queue segments") {
+    costream::loop l;
+    strings log;
+    l.next_tick([&] {
+        for (int i = 0; i < 500; ++i) {
+            l.next_tick([&, i] { log.push_back("t" + std::to_string(i)); });
+            l.queue_microtask([&, i] {
+                log.push_back("m" + std::to_string(i));
+                if (i % 100 == 0) l.next_tick([&, i] { log.push_back("mt" + std::to_string(i)); });
+            });
+        }
+    });
+    l.run();
+    strings want;
+    for (int i = 0; i < 500; ++i)
+        want.push_back("t" + std::to_string(i));
+    for (int i = 0; i < 500; ++i)
+        want.push_back("m" + std::to_string(i));
+    for (int i = 0; i < 500; i += 100)
+        want.push_back("mt" + std::to_string(i));
+    CHECK(log == want);
+}
+
+TEST_CASE("a queued callable is built in place, never moved, run once and destroyed once") {
+    auto check_size = [](auto tag) {
+        using task = typename decltype(tag)::type;
+        life_counts c;
+        std::vector<int> ran;
+        {
+            costream::loop l;
+            for (int i = 0; i < 200; ++i) {
+                task t(&c, &ran, i);
+                if (i % 2)
+                    l.next_tick(t); // copied into the slot
+                else
+                    l.queue_microtask(std::move(t)); // moved into the slot once
+            }
+            CHECK(c.moved == 100);
+            l.run();
+            CHECK(c.moved == 100); // none while queued or run
+        }
+        CHECK(c.ran == 200);
+        CHECK(c.made == c.destroyed);
+        std::vector<int> want;
+        for (int i = 1; i < 200; i += 2)
+            want.push_back(i);
+        for (int i = 0; i < 200; i += 2)
+            want.push_back(i);
+        CHECK(ran == want);
+    };
+    check_size(std::type_identity<counted_task<8>>{});   // inline
+    check_size(std::type_identity<counted_task<256>>{}); // boxed
+}
+
+TEST_CASE("callables still queued when the loop is destroyed are destroyed without running") {
+    life_counts c;
+    std::vector<int> ran;
+    {
+        costream::loop l;
+        for (int i = 0; i < 300; ++i) {
+            l.next_tick(counted_task<8>(&c, &ran, i));
+            l.queue_microtask(counted_task<256>(&c, &ran, i));
+            l.add_close_callback(counted_task<8>(&c, &ran, i));
+            l.queue_pending(counted_task<8>(&c, &ran, i));
+        }
+    }
+    CHECK(ran.empty());
+    CHECK(c.made == c.destroyed);
+}
+
+TEST_CASE("an exception from a tick deep in a segment consumes only that tick") {
+    costream::loop l;
+    life_counts c;
+    std::vector<int> ran;
+    for (int i = 0; i < 150; ++i) {
+        if (i == 70) {
+            l.next_tick([t = counted_task<8>(&c, &ran, -1)] { throw std::runtime_error("70"); });
+        } else {
+            l.next_tick(counted_task<8>(&c, &ran, i));
+        }
+    }
+    CHECK_THROWS_WITH_AS(l.run(), "70", std::runtime_error);
+    CHECK(ran == std::vector<int>(iota_ints(70)));
+    CHECK(c.destroyed == c.made - 79); // the 70 that ran and the thrower are gone
+    l.run();
+    std::vector<int> want = iota_ints(150);
+    want.erase(want.begin() + 70);
+    CHECK(ran == want);
+    CHECK(c.destroyed == c.made);
+}
+
+TEST_CASE(
+    "a tick that runs the loop again keeps its own state while the nested run reuses storage") {
+    struct context {
+        costream::loop l;
+        std::string seen;
+        int inner = 0;
+    } ctx;
+    std::array<char, 40> mark{};
+    mark.fill('x');
+    // Captures 48 bytes: stored in place in a queue slot, not boxed.
+    ctx.l.next_tick([c = &ctx, mark] {
+        // The nested run leaves segments and queues more ticks, which need new segments:
+        // the one this callable sits in must not be among them.
+        std::array<char, 40> other{};
+        other.fill('y');
+        for (int i = 0; i < 1000; ++i)
+            c->l.next_tick([c, other] {
+                ++c->inner;
+                c->l.next_tick([c, other] { c->inner += other[0] == 'y'; });
+                c->l.queue_microtask([c] { ++c->inner; });
+            });
+        c->l.run();
+        c->seen.assign(mark.begin(), mark.end());
+    });
+    ctx.l.run();
+    CHECK(ctx.inner == 3000);
+    CHECK(ctx.seen == std::string(40, 'x'));
+}
+
+TEST_CASE("close callbacks beyond one segment: those added during the phase wait an iteration") {
+    costream::loop l;
+    strings log;
+    for (int i = 0; i < 100; ++i) {
+        l.add_close_callback([&, i] {
+            log.push_back("c" + std::to_string(i));
+            if (i == 0) costream::set_immediate([&] { log.push_back("immediate"); });
+            l.add_close_callback([&, i] { log.push_back("d" + std::to_string(i)); });
+        });
+    }
+    l.run();
+    strings want;
+    for (int i = 0; i < 100; ++i)
+        want.push_back("c" + std::to_string(i));
+    want.push_back("immediate");
+    for (int i = 0; i < 100; ++i)
+        want.push_back("d" + std::to_string(i));
+    CHECK(log == want);
 }
