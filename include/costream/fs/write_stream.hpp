@@ -127,9 +127,7 @@ protected:
     // node: WriteStream.prototype._write
     void do_write(costream::buffer&& chunk, write_callback cb) override {
         if (!constructed_) {
-            parked_.emplace();
-            parked_->one = std::move(chunk);
-            parked_->cb.emplace(std::move(cb));
+            parked_.emplace(std::move(chunk), std::move(cb));
             return;
         }
         start_write(std::move(chunk), std::move(cb));
@@ -138,10 +136,7 @@ protected:
     // node: WriteStream.prototype._writev
     void do_writev(std::span<costream::buffer> chunks, write_callback cb) override {
         if (!constructed_) {
-            parked_.emplace();
-            parked_->many = chunks;
-            parked_->is_vector = true;
-            parked_->cb.emplace(std::move(cb));
+            parked_.emplace(chunks, std::move(cb));
             return;
         }
         start_writev(chunks, std::move(cb));
@@ -174,11 +169,17 @@ protected:
     }
 
 private:
+    // A write issued before the open completed (constructors, not default member
+    // initializers: clang 14 and g++ -O3 handle the optional of it better).
     struct parked_write {
+        parked_write(costream::buffer b, write_callback c)
+            : one(std::move(b)), is_vector(false), cb(std::move(c)) {}
+        parked_write(std::span<costream::buffer> m, write_callback c)
+            : many(m), is_vector(true), cb(std::move(c)) {}
         costream::buffer one;
         std::span<costream::buffer> many;
-        bool is_vector = false;
-        std::optional<write_callback> cb;
+        bool is_vector;
+        write_callback cb;
     };
 
     static stream::writable_options writable_opts(const write_stream_options& o) {
@@ -232,9 +233,9 @@ private:
             parked_write p = std::move(*parked_);
             parked_.reset();
             if (p.is_vector)
-                start_writev(p.many, std::move(*p.cb));
+                start_writev(p.many, std::move(p.cb));
             else
-                start_write(std::move(p.one), std::move(*p.cb));
+                start_write(std::move(p.one), std::move(p.cb));
         } else if (parked_final_) {
             final_callback cb = std::move(*parked_final_);
             parked_final_.reset();
@@ -247,7 +248,7 @@ private:
         if (parked_) {
             parked_write p = std::move(*parked_);
             parked_.reset();
-            (*p.cb)(ec);
+            p.cb(ec);
         }
         if (parked_final_) {
             final_callback cb = std::move(*parked_final_);
