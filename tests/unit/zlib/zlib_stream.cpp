@@ -10,6 +10,9 @@
 
 #include <zlib.h>
 
+#include <sys/resource.h>
+#include <time.h>
+
 #include <latch>
 #include <random>
 #include <string>
@@ -454,6 +457,41 @@ TEST_CASE("the loop keeps running while a chunk is compressed on the pool") {
     CHECK(data_events >= 1);
     CHECK(ticks > 50);
     CHECK(g->bytes_written() == input.size());
+}
+
+TEST_CASE("the compression work runs on pool threads, not on the loop thread") {
+    // CPU time, not wall time: compressing 8 MiB at level 9 costs hundreds of milliseconds of
+    // CPU; the loop thread (which only pushes the results) must spend a small part of it.
+    // Run inline on the loop, the loop thread would spend all of it.
+    costream::loop l;
+    auto g = zl::create_gzip({.level = 9});
+    const buffer input = zlib_test::text(8 << 20);
+    collector c;
+    c.attach(*g);
+    auto thread_cpu = [] {
+        timespec ts{};
+        ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
+    };
+    auto process_cpu = [] {
+        rusage ru{};
+        ::getrusage(RUSAGE_SELF, &ru);
+        return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+               double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    };
+    const double loop0 = thread_cpu();
+    const double all0 = process_cpu();
+    for (std::size_t off = 0; off < input.size(); off += 1 << 20)
+        g->write(input.subarray(off, off + (1 << 20)));
+    g->end();
+    l.run();
+    const double loop_cpu = thread_cpu() - loop0;
+    const double all_cpu = process_cpu() - all0;
+    CAPTURE(loop_cpu);
+    CAPTURE(all_cpu);
+    CHECK(c.ended);
+    CHECK(loop_cpu * 4 < all_cpu);
+    CHECK(zl::gunzip_sync(c.all()) == input);
 }
 
 TEST_CASE("params() changes the level after a sync flush, reset() restarts the stream") {
