@@ -1,10 +1,6 @@
 // crypto: sha256 of a 1 GiB file streamed from disk (page cache) into create_hash, against a
 // hand-written read()+EVP loop, sha256sum, and Node (fs.createReadStream().pipe(createHash));
 // and pbkdf2 jobs on the thread pool against the same jobs on raw std::threads and Node.
-// g++ 12 -O3 reports a false maybe-uninitialized in fs/write_stream.hpp (reported to fs).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
 #include "bench.hpp"
 #include "io_common.hpp"
 

@@ -1,10 +1,6 @@
 // fs: copy a 1 GiB file (in the page cache) with pipeline(fs::create_read_stream,
 // fs::create_write_stream), against cat, cp, a hand-written read/write loop and Node's
 // pipeline(fs.createReadStream, fs.createWriteStream).
-// g++ 12 -O3 reports a false maybe-uninitialized in fs/write_stream.hpp (reported to fs).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
 #include "bench.hpp"
 #include "io_common.hpp"
 

@@ -16,10 +16,6 @@
 //     await pipeline(fs.createReadStream(log), zlib.createGzip(), fs.createWriteStream(gz));
 //     const orig = await sha256Of(fs.createReadStream(log));
 //     const back = await sha256Of(fs.createReadStream(gz), zlib.createGunzip());
-// g++ 12 -O3 reports a false maybe-uninitialized in fs/write_stream.hpp (reported to fs).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
 #include <costream/crypto.hpp>
 #include <costream/fs.hpp>
 #include <costream/loop.hpp>

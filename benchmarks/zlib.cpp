@@ -1,0 +1,269 @@
+// zlib: gzip and gunzip of 256 MiB of log text, file to file through
+// pipeline(fs::create_read_stream, zlib::create_gzip / create_gunzip, fs::create_write_stream),
+// against hand-written zlib (read + deflate/inflate + write), the gzip CLI, pigz and Node;
+// costream's parallel gzip against pigz on all cores; the loop's timer lag (p99 lateness of
+// a 10 ms interval) while compressing; and the peak RSS of streaming gzip of 1 GiB and 4 GiB
+// (each in a child process, so every figure is that run's own maximum).
+#include "bench.hpp"
+#include "io_common.hpp"
+
+#include <costream/fs.hpp>
+#include <costream/loop.hpp>
+#include <costream/stream/pipeline.hpp>
+#include <costream/stream/readable.hpp>
+#include <costream/timers.hpp>
+#include <costream/zlib.hpp>
+
+#include <zlib.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace costream_bench;
+namespace czlib = costream::zlib;
+namespace cfs = costream::fs;
+
+namespace {
+
+const std::uint64_t log_bytes = std::uint64_t(256) << 20;
+
+struct gzip_run {
+    double seconds = 0;
+    std::vector<double> lags_ms;
+};
+
+/// file -> gzip/gunzip -> file, with a 10 ms interval measuring its own lateness meanwhile.
+template <class MakeStage>
+gzip_run costream_file_to_file(const std::string& in, const std::string& out, MakeStage make) {
+    costream::loop l;
+    gzip_run r;
+    auto last = clock::now();
+    auto probe = costream::set_interval(
+        [&] {
+            auto now = clock::now();
+            double late = std::chrono::duration<double, std::milli>(now - last).count() - 10.0;
+            r.lags_ms.push_back(late > 0 ? late : 0);
+            last = now;
+        },
+        10);
+    bool ok = false;
+    auto t0 = clock::now();
+    costream::stream::pipeline(cfs::create_read_stream(in), make(), cfs::create_write_stream(out),
+                               [&](boost::system::error_code ec) {
+                                   ok = !ec;
+                                   r.seconds =
+                                       std::chrono::duration<double>(clock::now() - t0).count();
+                                   costream::clear_interval(probe);
+                               });
+    l.run();
+    if (!ok) throw std::runtime_error("costream pipeline failed");
+    return r;
+}
+
+/// Hand-written zlib: read 64 KiB, deflate (gzip wrapper) or inflate, write.
+void raw_zlib(const std::string& in, const std::string& out, bool compress, int level = 6) {
+    int ifd = ::open(in.c_str(), O_RDONLY);
+    int ofd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    z_stream z{};
+    if (compress)
+        deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+    else
+        inflateInit2(&z, 15 + 16);
+    std::vector<unsigned char> ib(64 * 1024), ob(64 * 1024);
+    bool eof = false;
+    int ret = Z_OK;
+    while (ret != Z_STREAM_END) {
+        if (z.avail_in == 0 && !eof) {
+            ssize_t n = ::read(ifd, ib.data(), ib.size());
+            if (n <= 0) eof = true;
+            z.next_in = ib.data();
+            z.avail_in = n > 0 ? unsigned(n) : 0;
+        }
+        z.next_out = ob.data();
+        z.avail_out = unsigned(ob.size());
+        ret = compress ? deflate(&z, eof ? Z_FINISH : Z_NO_FLUSH) : inflate(&z, Z_NO_FLUSH);
+        if (ret != Z_OK && ret != Z_STREAM_END && ret != Z_BUF_ERROR)
+            throw std::runtime_error("raw zlib failed");
+        if (::write(ofd, ob.data(), ob.size() - z.avail_out) < 0)
+            throw std::runtime_error("write failed");
+        if (!compress && eof && z.avail_in == 0 && ret == Z_BUF_ERROR) break;
+    }
+    compress ? deflateEnd(&z) : inflateEnd(&z);
+    ::close(ifd);
+    ::close(ofd);
+}
+
+/// A readable of `total` bytes of log text: 64 KiB slices of one 1 MiB block (no copy).
+class log_source final : public costream::stream::readable {
+public:
+    explicit log_source(std::uint64_t total) : total_(total) {
+        std::string text;
+        for (unsigned i = 0; text.size() < (1u << 20); ++i)
+            text += "1763820" + std::to_string(i % 1000) + ".123 INFO  [worker-" +
+                    std::to_string(i % 8) + "] GET /api/v1/items/" +
+                    std::to_string((i * 7919u) % 100000) + " 200 " +
+                    std::to_string((i * 31u) % 65536) + "B 1." + std::to_string(i % 10) +
+                    "ms req=" + std::to_string(i * 2654435761u) + "\n";
+        block_ = costream::buffer::from(std::string_view(text).substr(0, 1u << 20));
+    }
+
+protected:
+    void do_read(std::size_t) override {
+        if (sent_ >= total_) {
+            push(nullptr);
+            return;
+        }
+        std::size_t off = std::size_t(sent_ % block_.size());
+        std::size_t n = std::size_t(std::min<std::uint64_t>(65536, total_ - sent_));
+        n = std::min(n, block_.size() - off);
+        sent_ += n;
+        push(block_.subarray(off, off + n));
+    }
+
+private:
+    costream::buffer block_;
+    std::uint64_t total_, sent_ = 0;
+};
+
+/// The --rss child: streams `bytes` of log text through create_gzip({level 1}) to /dev/null.
+int rss_child(std::uint64_t bytes) {
+    costream::loop l;
+    bool ok = false;
+    czlib::options o;
+    o.level = 1;
+    costream::stream::pipeline(costream::stream::make<log_source>(bytes), czlib::create_gzip(o),
+                               cfs::create_write_stream("/dev/null"),
+                               [&](boost::system::error_code ec) { ok = !ec; });
+    l.run();
+    return ok ? 0 : 1;
+}
+
+std::uint64_t file_size(const std::string& p) {
+    return std::filesystem::file_size(p);
+}
+
+void same_bytes(const std::string& a, const std::string& b) {
+    if (std::system(("cmp -s '" + a + "' '" + b + "'").c_str()) != 0)
+        throw std::runtime_error("round trip differs: " + b);
+}
+
+} // namespace
+
+int run(int argc, char** argv);
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "bench_zlib: %s\n", e.what());
+        return 1;
+    }
+}
+
+int run(int argc, char** argv) {
+    if (argc == 3 && std::strcmp(argv[1], "--rss") == 0) return rss_child(std::stoull(argv[2]));
+
+    temp_dir dir;
+    const std::string log = dir.file("app.log"), gz = dir.file("app.log.gz"),
+                      back = dir.file("back.log"), tmp = dir.file("tmp.out");
+    write_log_file(log, log_bytes);
+    raw_zlib(log, tmp, true, 1); // warm the page cache
+
+    // gzip -6, single stream.
+    gzip_run cs = costream_file_to_file(log, gz, [] { return czlib::create_gzip(); });
+    const std::uint64_t gz_bytes = file_size(gz);
+    double t_raw = seconds([&] { raw_zlib(log, tmp, true, 6); });
+    child_result cli = run_child({"gzip", "-6", "-c", log}, "", tmp);
+    auto node_gzip = run_node("zlib.js", "gzip '" + log + "' '" + tmp + "' 6");
+    row g = make_row("zlib", "gzip -6 of 256 MiB log text", "MB/s");
+    g.costream = mbps(log_bytes, cs.seconds);
+    g.baseline = mbps(log_bytes, t_raw);
+    g.baseline_name = "raw zlib";
+    if (node_gzip.count("gzip_mbps")) g.node = node_gzip["gzip_mbps"];
+    report(g);
+    row gc = make_row("zlib", "gzip -6 of 256 MiB vs gzip CLI", "MB/s");
+    gc.costream = g.costream;
+    gc.baseline = mbps(log_bytes, cli.seconds);
+    gc.baseline_name = "gzip -6";
+    report(gc);
+    std::printf("  (compressed %.1f MiB, ratio %.2f)\n", double(gz_bytes) / 1048576.0,
+                double(log_bytes) / double(gz_bytes));
+
+    row lag = make_row("zlib", "timer lag p99 while gzip (10 ms interval)", "ms");
+    lag.higher_is_better = false;
+    lag.costream = quantile(cs.lags_ms, 0.99);
+    if (node_gzip.count("lag_p99_ms")) lag.node = node_gzip["lag_p99_ms"];
+    report(lag);
+
+    // Parallel gzip on every core, against pigz on every core.
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    const std::string self = std::filesystem::canonical("/proc/self/exe").string();
+    try {
+        // In a child with a time limit: a stalled stage must not hang the whole run.
+        child_result par = run_child({self, "--parallel", log, tmp}, "", "", 120);
+        // a standard gzip stream: gzip -d gives the input back
+        run_child({"gzip", "-dc", tmp}, "", back);
+        same_bytes(log, back);
+        if (have_tool("pigz")) {
+            child_result pz =
+                run_child({"pigz", "-6", "-p", std::to_string(cores), "-c", log}, "", tmp);
+            row p = make_row(
+                "zlib", "parallel gzip -6 of 256 MiB, " + std::to_string(cores) + " cores", "MB/s");
+            p.costream = mbps(log_bytes, par.seconds);
+            p.baseline = mbps(log_bytes, pz.seconds);
+            p.baseline_name = "pigz";
+            report(p);
+        }
+    } catch (const std::exception& e) {
+        std::printf("zlib         parallel gzip: FAILED (%s)\n", e.what());
+        std::fflush(stdout);
+    }
+
+    // gunzip of the costream-made file.
+    gzip_run gu = costream_file_to_file(gz, back, [] { return czlib::create_gunzip(); });
+    same_bytes(log, back);
+    double t_raw_in = best_seconds(2, [&] { raw_zlib(gz, tmp, false); });
+    child_result cli_d = best_child(2, {"gzip", "-dc", gz}, "", tmp);
+    auto node_gunzip =
+        run_node("zlib.js", "gunzip '" + gz + "' '" + tmp + "' " + std::to_string(log_bytes));
+    gzip_run gu2 = costream_file_to_file(gz, back, [] { return czlib::create_gunzip(); });
+    row d = make_row("zlib", "gunzip of 256 MiB log text", "MB/s");
+    d.costream = mbps(log_bytes, std::min(gu.seconds, gu2.seconds));
+    d.baseline = mbps(log_bytes, t_raw_in);
+    d.baseline_name = "raw zlib";
+    if (node_gunzip.count("gunzip_mbps")) d.node = node_gunzip["gunzip_mbps"];
+    report(d);
+    row dc = make_row("zlib", "gunzip of 256 MiB vs gzip -d", "MB/s");
+    dc.costream = d.costream;
+    dc.baseline = mbps(log_bytes, cli_d.seconds);
+    dc.baseline_name = "gzip -d";
+    report(dc);
+
+    // Peak RSS of streaming gzip (level 1 to keep the run short), each in its own process.
+    const double gzip_cli_rss = run_child({"gzip", "-1", "-c", log}, "", "/dev/null").max_rss_mib;
+    for (std::uint64_t gib : {1, 4}) {
+        const std::uint64_t bytes = gib << 30;
+        child_result c = run_child({self, "--rss", std::to_string(bytes)}, "", "", 600);
+        row m =
+            make_row("zlib", "peak RSS, streaming gzip of " + std::to_string(gib) + " GiB", "MiB");
+        m.higher_is_better = false;
+        m.costream = c.max_rss_mib;
+        m.baseline = gzip_cli_rss; // the CLI's memory does not depend on the size
+        m.baseline_name = "gzip -1";
+        if (gib == 1 && have_tool("node"))
+            m.node = run_child({"node", std::string(COSTREAM_BENCH_NODE_DIR) + "/zlib.js", "rss",
+                                std::to_string(bytes)},
+                               "", "/dev/null")
+                         .max_rss_mib;
+        report(m);
+    }
+    return 0;
+}
