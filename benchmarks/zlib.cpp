@@ -170,6 +170,14 @@ int main(int argc, char** argv) {
 
 int run(int argc, char** argv) {
     if (argc == 3 && std::strcmp(argv[1], "--rss") == 0) return rss_child(std::stoull(argv[2]));
+    if (argc == 4 && std::strcmp(argv[1], "--parallel") == 0) {
+        costream_file_to_file(argv[2], argv[3], [] { return czlib::create_parallel_gzip(); });
+        return 0;
+    }
+    if (argc != 1) {
+        std::fprintf(stderr, "usage: bench_zlib [--rss BYTES | --parallel IN OUT]\n");
+        return 2;
+    }
 
     temp_dir dir;
     const std::string log = dir.file("app.log"), gz = dir.file("app.log.gz"),
