@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace fs = costream::fs;
@@ -50,23 +51,23 @@ int main() {
         std::printf("readFile: %zu bytes, sum %llu\n", all.size(),
                     static_cast<unsigned long long>(whole_sum));
 
+        // Node: for await (const c of fs.createReadStream(file)) — one chunk at a time.
         std::size_t chunks = 0, bytes = 0, largest = 0;
         std::uint64_t s = 0;
         auto rs = fs::create_read_stream(file);
-        rs->on("data", [&](const costream::buffer& c) {
+        auto it = rs->iterate();
+        for (;;) {
+            std::optional<costream::buffer> c = co_await it.next();
+            if (!c) break;
             ++chunks;
-            bytes += c.size();
-            largest = std::max(largest, c.size());
-            s = add(s, c);
-        });
-        rs->on("end", [&] {
-            std::printf("stream: %zu chunks, %zu bytes, sum %llu, largest chunk %zu\n", chunks,
-                        bytes, static_cast<unsigned long long>(s), largest);
-        });
-        rs->on("close", [&] {
-            std::printf("same bytes: %s\n", s == whole_sum ? "true" : "false");
-            fs::rm_sync(dir, {.recursive = true});
-        });
+            bytes += c->size();
+            largest = std::max(largest, c->size());
+            s = add(s, *c);
+        }
+        std::printf("stream: %zu chunks, %zu bytes, sum %llu, largest chunk %zu\n", chunks, bytes,
+                    static_cast<unsigned long long>(s), largest);
+        std::printf("same bytes: %s\n", s == whole_sum ? "true" : "false");
+        fs::rm_sync(dir, {.recursive = true});
     };
     auto p = main_task();
     loop.run();

@@ -13,8 +13,10 @@ const add = (s, b) => { for (const c of b) s = (s * 31 + c) % 1000000007; return
   const whole = add(0, all);
   console.log(`readFile: ${all.length} bytes, sum ${whole}`);
   let chunks = 0, bytes = 0, s = 0, largest = 0;
-  fs.createReadStream(file)
-    .on('data', (c) => { chunks++; bytes += c.length; largest = Math.max(largest, c.length); s = add(s, c); })
-    .on('end', () => console.log(`stream: ${chunks} chunks, ${bytes} bytes, sum ${s}, largest chunk ${largest}`))
-    .on('close', () => { console.log(`same bytes: ${s === whole}`); fs.rmSync(dir, { recursive: true }); });
+  for await (const c of fs.createReadStream(file)) {
+    chunks++; bytes += c.length; largest = Math.max(largest, c.length); s = add(s, c);
+  }
+  console.log(`stream: ${chunks} chunks, ${bytes} bytes, sum ${s}, largest chunk ${largest}`);
+  console.log(`same bytes: ${s === whole}`);
+  fs.rmSync(dir, { recursive: true });
 })();
