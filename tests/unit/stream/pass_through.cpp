@@ -1,6 +1,6 @@
 // basic_pass_through beyond oracle 47: chunks pass through a chain of pass_through stages
-// without a copy (the sink sees the source's data pointer), and a long synchronous flow does
-// not grow the stack.
+// without a copy (the sink sees the source's data pointer) and without an allocation per
+// chunk, and a long synchronous flow does not grow the stack.
 #include <costream/stream/pass_through.hpp>
 
 #include <costream/stream/pipe.hpp>
@@ -15,6 +15,10 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+
+// Number of operator new / new[] calls so far in this program: the replacement in
+// tests/unit/stream/pipeline_zero_copy.cpp (one per program).
+std::size_t costream_test_allocations() noexcept;
 
 using namespace stream_test;
 
@@ -93,6 +97,27 @@ TEST_CASE("chunks pass through 3 pass_through stages without a copy") {
     CHECK(c.finished);
     CHECK(c.sink->chunks == 1000);
     CHECK(c.sink->same == 1000); // the sink saw the source's own bytes every time
+}
+
+TEST_CASE("3 pass_through stages allocate nothing per chunk") {
+    // The same chain with 1000 and with 3000 chunks: the 2000 extra chunks must not cost
+    // allocations (a few for queues reaching a larger steady size are allowed).
+    auto chunk = costream::buffer::alloc(1024, std::uint8_t('z'));
+    auto count = [&](std::size_t n) {
+        costream::loop l;
+        const std::size_t before = costream_test_allocations();
+        {
+            chain c(chunk, n);
+            l.run();
+            CHECK(c.finished);
+            CHECK(c.sink->same == n);
+        }
+        return costream_test_allocations() - before;
+    };
+    const std::size_t small = count(1000);
+    const std::size_t big = count(3000);
+    INFO("allocations: 1000 chunks " << small << ", 3000 chunks " << big);
+    CHECK(big <= small + 20);
 }
 
 TEST_CASE("1 M chunks through a pass_through do not grow the stack") {
