@@ -209,11 +209,12 @@ protected:
     }
 
     void do_read(std::size_t) override {
+        // node: a _read call must lead to a push, or the readable never calls it again: owe
+        // one until a block is submitted (its output will be pushed) or a block is pushed
+        read_requested_ = true;
         if (waiting_read_) {
-            // node: a _read must lead to a push; take at least one more block even though
-            // the buffer may not have drained yet (read() calls _read before taking data)
             waiting_read_ = false;
-            feed(true);
+            feed();
             return;
         }
         // node: transform.js Transform.prototype._read
@@ -235,10 +236,10 @@ private:
     static constexpr std::size_t window = 32 * 1024;
 
     // Copies the current chunk into blocks, submitting each full one, while the limits allow.
-    void feed(bool read_requested = false) {
+    void feed() {
         while (cur_off_ < cur_.size()) {
             if (jobs_.size() >= max_in_flight_) return; // resumed by drain()
-            if (!read_requested && this->readable_length() >= this->readable_high_water_mark()) {
+            if (!read_requested_ && this->readable_length() >= this->readable_high_water_mark()) {
                 waiting_read_ = true; // resumed by do_read()
                 return;
             }
@@ -251,18 +252,18 @@ private:
             block_len_ += n;
             cur_off_ += n;
             total_in_ += n;
-            if (block_len_ == block_size_) {
-                submit(false);
-                read_requested = false;
-            }
+            if (block_len_ == block_size_) submit(false);
         }
         if (!wcb_) return;
         cur_ = costream::buffer();
         write_callback cb = std::move(*wcb_);
         wcb_.reset();
         // node: transform.js Transform.prototype._write's callback
+        // (plus: a read request not yet answered by a push would never come again, so a held
+        // callback would wait forever: call it now, as Node's asynchronous resume would
+        // once the read had taken its data)
         if (this->writable_ended() || length_at_write_ == this->readable_length() ||
-            this->readable_length() < this->readable_high_water_mark())
+            this->readable_length() < this->readable_high_water_mark() || read_requested_)
             cb();
         else
             pending_cb_.emplace(std::move(cb));
@@ -277,6 +278,7 @@ private:
         dict_ = job->in.subarray(job->in.size() > window ? job->in.size() - window : 0);
         block_ = costream::buffer();
         block_len_ = 0;
+        read_requested_ = false; // this block's output will be pushed
         jobs_.push_back(job);
         costream::offload([job, pool = pool_]() noexcept { job->run(*pool); },
                           [s = stream::ptr<parallel_gzip>(this), job](std::exception_ptr) {
@@ -300,7 +302,10 @@ private:
             if (!header_pushed_) push_header();
             crc_ = static_cast<std::uint32_t>(
                 ::crc32_combine(crc_, job->crc, static_cast<z_off_t>(job->len)));
-            if (!job->out.empty()) this->push(std::move(job->out));
+            if (!job->out.empty()) {
+                read_requested_ = false;
+                this->push(std::move(job->out));
+            }
             if (this->destroyed()) return;
             if (job->last) {
                 push_trailer();
@@ -354,6 +359,7 @@ private:
     std::size_t length_at_write_ = 0;
     bool header_pushed_ = false;
     bool waiting_read_ = false;
+    bool read_requested_ = false;
 };
 
 /// Makes a parallel_gzip stream (beyond Node: no Node equivalent; the output is what

@@ -251,6 +251,7 @@ protected:
     }
 
     void do_read(std::size_t) override {
+        read_requested_ = true; // until a push answers it
         // node: processCallback's replaced _read: resume the chunk, then Transform._read
         if (waiting_read_) {
             waiting_read_ = false;
@@ -335,7 +336,10 @@ private:
             auto& st = hop_.steps[next_step_++];
             bytes_written_ += st.in_delta;
             bool full = false;
-            if (!st.out.empty()) full = !this->push(std::move(st.out));
+            if (!st.out.empty()) {
+                read_requested_ = false;
+                full = !this->push(std::move(st.out));
+            }
             if (this->destroyed()) {
                 hop_.steps.clear();
                 chunk_done();
@@ -394,7 +398,10 @@ private:
             this->get_loop().next_tick(
                 [s = stream::ptr<zlib_stream>(this), box]() mutable { (*box)(); });
         } else if (this->writable_ended() || length_at_write_ == this->readable_length() ||
-                   this->readable_length() < this->readable_high_water_mark()) {
+                   this->readable_length() < this->readable_high_water_mark() || read_requested_) {
+            // (read_requested_: do_read resumed this chunk synchronously, inside read(), where
+            // the buffer still counts the data being read; Node resumes on the pool and checks
+            // later. Holding the callback then would wait for a read that never comes.)
             cb();
         } else {
             pending_cb_.emplace(std::move(cb));
@@ -435,6 +442,7 @@ private:
     bool close_pending_ = false;
     bool pending_reset_ = false;
     bool apply_params_ = false;
+    bool read_requested_ = false;
 };
 
 /// zlib.createGzip(options): compresses to the gzip format.
