@@ -344,3 +344,22 @@ TEST_CASE("close() ends the stream: buffered data is still written") {
     CHECK(closed);
     CHECK(fs::read_file_sync(dir / "f", costream::encoding::utf8) == "kept");
 }
+
+TEST_CASE("short pwritev at an explicit start position still lands every byte in place") {
+    temp_dir dir;
+    fs::write_file_sync(dir / "f", std::string(20, '.'));
+    fs::fault_injection disk;
+    disk.short_io("write", 3);
+    costream::loop l;
+    auto ws = fs::create_write_stream(dir / "f", {.flags = "r+", .start = 5});
+    ws->cork(); // the three chunks go out as one pwritev, cut into 3-byte writes
+    ws->write("abcd");
+    ws->write("efg");
+    ws->write("hijkl");
+    ws->uncork();
+    ws->end("XY"); // a second write after the vector, at its own position
+    l.run();
+    CHECK(fs::read_file_sync(dir / "f", costream::encoding::utf8) == ".....abcdefghijklXY.");
+    CHECK(ws->bytes_written() == 14);
+    CHECK(disk.calls("write") >= 5);
+}
