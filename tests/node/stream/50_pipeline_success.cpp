@@ -1,10 +1,10 @@
 // Port of shared/node-oracle/scenarios/50_pipeline_success.js: pipeline(src, transform, dst, cb)
 // calls cb(no error) after dst 'finish' and every stream's 'close'; all streams end destroyed.
-// Adapted: Readable.from([...]) is a readable pushing the same strings whose destroy completes
-// as Readable.from's does (an async close(): a microtask, then process.nextTick(cb)); the
-// Transform is a costream::stream::transform.
+// Readable.from([...], { objectMode: false }) is stream::from<costream::buffer>(..., {.object_mode
+// = false}), the Transform a costream::stream::transform.
 #include <costream/stream/pipeline.hpp>
 
+#include <costream/stream/from.hpp>
 #include <costream/stream/readable.hpp>
 #include <costream/stream/transform.hpp>
 #include <costream/stream/writable.hpp>
@@ -33,19 +33,7 @@ TEST_CASE("node oracle 50: a successful callback pipeline destroys every stream"
     costream::loop l;
     costream_test::trace t;
     std::vector<std::string> items{"a", "b", "c"};
-    auto src = cs::make<fn_readable<>>(
-        cs::readable_options{},
-        [items, i = std::size_t(0)](fn_readable<>& r, std::size_t) mutable {
-            if (i < items.size())
-                r.push(items[i++]);
-            else
-                r.push(nullptr);
-        },
-        [](fn_readable<>& r, const error_code& ec, cs::stream_base::destroy_callback cb) {
-            auto box = std::make_shared<cs::stream_base::destroy_callback>(std::move(cb));
-            r.get_loop().queue_microtask(
-                [&r, box, ec] { r.get_loop().next_tick([box, ec] { (*box)(ec); }); });
-        });
+    auto src = cs::from<costream::buffer>(items, cs::from_options{.object_mode = false});
     auto up = cs::make<upper_transform>();
     std::string out;
     auto dst =

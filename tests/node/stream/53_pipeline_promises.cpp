@@ -1,13 +1,13 @@
 // Port of shared/node-oracle/scenarios/53_pipeline_promises.js: the promise flavour of pipeline
 // (co_await) resolves with nothing or with the sink function's value, and rejects with the
 // first error.
-// Adapted: Readable.from([...]) is a readable pushing the same values (from() is not there
-// yet); the third case's failing Transform is a costream::stream::basic_transform in object
-// mode; async generators are transform function stages (stage_writer), async sinks are sink
-// functions.
+// Adapted: Readable.from([...]) is stream::from; the third case's failing Transform is a
+// costream::stream::basic_transform in object mode; async generators are transform function stages
+// (stage_writer), async sinks are sink functions.
 #include <costream/stream/pipeline.hpp>
 
 #include <costream/promise.hpp>
+#include <costream/stream/from.hpp>
 #include <costream/stream/readable.hpp>
 #include <costream/stream/transform.hpp>
 #include <costream/stream/writable.hpp>
@@ -18,18 +18,10 @@
 using namespace stream_test;
 
 namespace {
+// Readable.from(items)
 template <class T>
-cs::ptr<fn_readable<T>> from(std::vector<T> items) {
-    auto i = std::make_shared<std::size_t>(0);
-    cs::readable_options o;
-    o.object_mode = true;
-    o.high_water_mark = 1;
-    return cs::make<fn_readable<T>>(o, [items, i](fn_readable<T>& r, std::size_t) {
-        if (*i < items.size())
-            r.push(items[(*i)++]);
-        else
-            r.push(nullptr);
-    });
+cs::ptr<cs::basic_readable<T>> from(std::vector<T> items) {
+    return cs::from(std::move(items));
 }
 std::vector<costream::buffer> strs(std::initializer_list<const char*> l) {
     std::vector<costream::buffer> v;

@@ -1,9 +1,10 @@
 // Port of shared/node-oracle/scenarios/54_finished_premature_close.js: finished() completes on
 // a normal end, with ERR_STREAM_PREMATURE_CLOSE when destroyed before end/finish, with the
 // stream's error, at once on an already-ended stream, and never after cleanup().
-// Adapted: Readable.from([...]) is a readable pushing the same chunks (from() is not there yet).
+// Readable.from([...]) is stream::from (object mode, std::string chunks).
 #include <costream/stream/finished.hpp>
 
+#include <costream/stream/from.hpp>
 #include <costream/stream/readable.hpp>
 #include <costream/stream/writable.hpp>
 #include <costream/timers.hpp>
@@ -17,16 +18,9 @@
 using namespace stream_test;
 
 namespace {
-// Readable.from(items): pushes one item per _read, then null.
-cs::ptr<fn_readable<>> from_items(std::vector<std::string> items) {
-    auto i = std::make_shared<std::size_t>(0);
-    return cs::make<fn_readable<>>(cs::readable_options{},
-                                   [items, i](fn_readable<>& r, std::size_t) {
-                                       if (*i < items.size())
-                                           r.push(items[(*i)++]);
-                                       else
-                                           r.push(nullptr);
-                                   });
+// Readable.from(items)
+cs::ptr<cs::basic_readable<std::string>> from_items(std::vector<std::string> items) {
+    return cs::from(std::move(items));
 }
 } // namespace
 
@@ -88,7 +82,7 @@ TEST_CASE("node oracle 54: finished() on end, premature close, error, ended stre
         auto r = from_items({"a"});
         keep5 = r;
         r->resume();
-        fn_readable<>* raw = r.get();
+        cs::basic_readable<std::string>* raw = r.get();
         r->on("close", [&, raw] {
             cs::finished(*raw, [&](const error_code& err) {
                 t.log("finished() on already-ended stream: err=", err ? message(err) : "undefined");

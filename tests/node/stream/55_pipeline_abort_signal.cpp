@@ -1,12 +1,13 @@
 // Port of shared/node-oracle/scenarios/55_pipeline_abort_signal.js: aborting a pipeline through
 // its signal destroys every stream with AbortError (ABORT_ERR) and fails it; a pre-aborted
 // signal; add_abort_signal with the callback form.
-// Adapted: Readable.from(['a']) is a readable pushing the same value (from() is not there yet).
+// Readable.from(['a']) is stream::from (object mode; buffer chunks for the buffer writable).
 #include <costream/stream/pipeline.hpp>
 
 #include <costream/abort_signal.hpp>
 #include <costream/promise.hpp>
 #include <costream/stream/add_abort_signal.hpp>
+#include <costream/stream/from.hpp>
 #include <costream/stream/readable.hpp>
 #include <costream/stream/writable.hpp>
 #include <costream/timers.hpp>
@@ -66,13 +67,8 @@ TEST_CASE("node oracle 55: aborting a pipeline through a signal") {
         costream::abort_controller ac2;
         ac2.abort();
         try {
-            auto r = cs::make<fn_readable<>>(cs::readable_options{.object_mode = true},
-                                             [i = 0](fn_readable<>& r, std::size_t) mutable {
-                                                 if (i++ == 0)
-                                                     r.push("a");
-                                                 else
-                                                     r.push(nullptr);
-                                             });
+            std::vector<std::string> a{"a"};
+            auto r = cs::from<costream::buffer>(std::move(a));
             auto w = cs::make<fn_writable<>>(cs::writable_options{.object_mode = true});
             cs::pipeline_options po2;
             po2.signal = ac2.signal();

@@ -1,16 +1,19 @@
 // Port of shared/node-oracle/scenarios/56_stream_operators.js: Node's readable operators
 // map/filter/take/drop/flatMap/toArray/reduce/some/every/find/forEach and map's concurrency keeping
-// input order. Adapted: Readable.from(array) is a local vector readable (object mode, highWaterMark
-// 1) until stream::from lands; JS values are ints/strings, Buffers are costream::buffer; the thrown
-// Error('map threw') is a std::runtime_error rethrown by to_array. The two compose() lines belong
-// to compose.hpp (the pipeline work) and are produced here by the equivalent operator (an async
-// generator wrapping each value is flat_map; a Transform appending '!' is map), so the trace stays
-// line for line Node's.
+// input order. Adapted: Readable.from(array) is stream::from; JS values are ints/strings, Buffers
+// are costream::buffer; the thrown Error('map threw') is a std::runtime_error rethrown by to_array.
+// compose() with a Transform is stream::compose over a real basic_transform; compose() with an
+// async generator as its last stage has no costream form (compose's stages are streams, function
+// stages only in the middle): that line is the equivalent flat_map, so the trace stays line for
+// line Node's.
 #include <costream/stream/operators.hpp>
 
 #include <costream/buffer.hpp>
 #include <costream/loop.hpp>
 #include <costream/promise.hpp>
+#include <costream/stream/compose.hpp>
+#include <costream/stream/from.hpp>
+#include <costream/stream/transform.hpp>
 #include <costream/timers.hpp>
 
 #include "oracle.hpp"
@@ -24,26 +27,17 @@ namespace cs = costream::stream;
 
 namespace {
 
-// Node's Readable.from(array): object mode, highWaterMark 1, one value per _read.
+// Node's Readable.from(array)
 template <class T>
-struct values_readable : cs::basic_readable<T> {
-    std::vector<T> values;
-    std::size_t at = 0;
-    explicit values_readable(std::vector<T> v)
-        : cs::basic_readable<T>(cs::readable_options{.high_water_mark = 1, .object_mode = true}),
-          values(std::move(v)) {}
-    void do_read(std::size_t) override {
-        if (at < values.size())
-            this->push(values[at++]);
-        else
-            this->push(nullptr);
-    }
-};
-template <class T>
-cs::ptr<values_readable<T>> from(std::vector<T> v) {
-    return cs::make<values_readable<T>>(std::move(v));
+cs::ptr<cs::basic_readable<T>> from(std::vector<T> v) {
+    return cs::from(std::move(v));
 }
-cs::ptr<values_readable<int>> nums() {
+// new Transform({ objectMode: true, transform(c, e, cb) { cb(null, c + '!'); } })
+struct bang : cs::basic_transform<std::string> {
+protected:
+    void do_transform(std::string&& c, transform_callback cb) override { cb({}, c + "!"); }
+};
+cs::ptr<cs::basic_readable<int>> nums() {
     return from(std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
 }
 
@@ -139,10 +133,10 @@ costream::promise<> scenario(costream_test::trace& t) {
                 co_return one;
             }));
         t.log("compose with async generator: ", join(composed, ""));
-        // compose(new Transform({ transform(c, e, cb) { cb(null, c + '!'); } }))
+        // Readable.from(['q']).compose(new Transform({ objectMode: true,
+        //     transform(c, e, cb) { cb(null, c + '!'); } }))
         std::vector<std::string> q{"q"};
-        auto via = co_await cs::to_array(
-            cs::map(from(std::move(q)), [](std::string c) { return c + "!"; }));
+        auto via = co_await cs::to_array(cs::compose(from(std::move(q)), cs::make<bang>()));
         t.log("compose with Transform: ", join(via));
     }
     try {

@@ -183,3 +183,66 @@ TEST_CASE("pipeline through a composed duplex: each failing step tears everythin
     }
     CHECK(succeeded);
 }
+
+namespace {
+// Node's Readable.from(['q', 'r']) for this file: one string per _read, then the end.
+struct two_strings : cs::basic_readable<std::string> {
+    int i = 0;
+
+protected:
+    void do_read(std::size_t) override {
+        if (i == 0) push(std::string("q"));
+        if (i == 1) push(std::string("r"));
+        if (i == 2) push(nullptr);
+        ++i;
+    }
+};
+// new Transform({ objectMode: true, transform(c, e, cb) { cb(null, c + '!'); } })
+struct bang : cs::basic_transform<std::string> {
+protected:
+    void do_transform(std::string&& c, transform_callback cb) override { cb({}, c + "!"); }
+};
+} // namespace
+
+TEST_CASE("compose with a readable first stream is readable only, as Node's writable: false") {
+    costream::loop l;
+    auto d = cs::compose(cs::make<two_strings>(), cs::make<bang>());
+    // Node v20: readable=true writable=false writableFinished=true
+    CHECK(d->is_readable());
+    CHECK_FALSE(d->is_writable());
+    CHECK(d->writable_finished());
+    std::vector<std::string> got;
+    d->on("data", [&](const std::string& c) { got.push_back(c); });
+    ct::event_recorder rec;
+    rec.watch_all(*d, {"end", "finish", "close"}, "d");
+    l.run();
+    CHECK(got == std::vector<std::string>{"q!", "r!"});
+    CHECK(rec.str(", ") == "d: end, d: close"); // Node v20
+}
+
+TEST_CASE("compose with a writable last stream is writable only") {
+    costream::loop l;
+    // new Writable({ write(c, e, cb) { out += c; cb(); } })
+    struct collect : cs::writable {
+        std::string out;
+
+    protected:
+        void do_write(costream::buffer&& c, write_callback cb) override {
+            out += c.to_string();
+            cb();
+        }
+    };
+    auto w = cs::make<collect>();
+    auto d = cs::compose(cs::make<cs::pass_through>(), w);
+    // Node v20: readable=false writable=true
+    CHECK_FALSE(d->is_readable());
+    CHECK(d->is_writable());
+    ct::event_recorder rec;
+    rec.watch_all(*d, {"end", "finish", "close"}, "d");
+    d->write("x");
+    d->end("y");
+    l.run();
+    CHECK(w->out == "xy");
+    CHECK(rec.str(", ") == "d: finish, d: close"); // Node v20
+    CHECK(w->destroyed());
+}
