@@ -3,22 +3,20 @@
 // child process (fork + wait4), so that 1 GiB and 4 GiB can be compared.
 //
 // costream: a source readable pushing shared views of one buffer (no copy, as a file or
-// socket source hands its read buffers on) -> N stages -> a null basic_writable, joined by
-// stream::pipeline() (the map stages are readables over their predecessor, so pipeline()
-// joins the last of them to the sink). The stages are
-// identity map() operator stages: pass_through.hpp had not landed when this was written, so
-// a stage here is a readable-side hop only (push + read through the readable state
-// machine), not a full duplex. Baseline: hand-written C++20 coroutines on Asio with own
-// ring buffers and a FIFO of coroutine handles (PERFORMANCE.md). Node: the same workload
-// with PassThrough stages and pipeline() (benchmarks/node/stream_bytes.js).
+// socket source hands its read buffers on) -> 0 or 3 stream::pass_through -> a null
+// writable, joined by stream::pipeline() (pipe() between consecutive streams). Baseline:
+// hand-written C++20 coroutines on Asio with own ring buffers and a FIFO of coroutine handles
+// (ring_baseline.hpp, PERFORMANCE.md). Node: the same workload with PassThrough stages and
+// pipeline() (benchmarks/node/stream_bytes.js).
 #include <costream/buffer.hpp>
 #include <costream/loop.hpp>
-#include <costream/stream/operators.hpp>
+#include <costream/stream/pass_through.hpp>
 #include <costream/stream/pipeline.hpp>
 #include <costream/stream/readable.hpp>
 #include <costream/stream/writable.hpp>
 
 #include "bench.hpp"
+#include "ring_baseline.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -27,12 +25,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <coroutine>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
-#include <exception>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,12 +43,8 @@ constexpr std::uint64_t GiB = 1ull << 30;
 struct byte_source : cs::readable {
     costream::buffer block;
     std::uint64_t left;
-    // object_mode for the staged runs: the map() stand-in stages read with read(), which in
-    // byte mode concatenates everything buffered (Node's semantics; a copy per read), while
-    // PassThrough takes chunk by chunk. Object mode keeps chunks whole, as a pipe does.
-    byte_source(std::size_t chunk, std::uint64_t total, bool object_mode)
-        : cs::readable(cs::readable_options{.object_mode = object_mode}),
-          block(costream::buffer::alloc(chunk, 0x5a)), left(total / chunk) {}
+    byte_source(std::size_t chunk, std::uint64_t total)
+        : block(costream::buffer::alloc(chunk, 0x5a)), left(total / chunk) {}
     void do_read(std::size_t) override {
         while (left > 0) {
             --left;
@@ -75,29 +66,17 @@ struct null_sink : cs::writable {
 double run_costream(std::size_t chunk, std::uint64_t total, int stages) {
     costream::loop l;
     auto sink = cs::make<null_sink>();
-    cs::ptr<cs::readable> head = cs::make<byte_source>(chunk, total, stages > 0);
-    if (stages == 0) {
-        cs::pipeline(head, sink, [](const boost::system::error_code& ec) {
-            if (ec) std::fprintf(stderr, "pipeline: %s\n", ec.message().c_str());
-        });
-        double secs = costream_bench::seconds([&] { l.run(); });
-        if (sink->bytes != total)
-            std::fprintf(stderr, "costream: %llu bytes\n", (unsigned long long)sink->bytes);
-        return secs;
-    }
-    auto id = [](costream::buffer b) { return b; };
-    cs::ptr<cs::basic_readable<costream::buffer>> s = head;
-    head.reset();
-    // separate (unfused) stages: keep a reference to each so that none is fused away
-    std::vector<cs::ptr<cs::basic_readable<costream::buffer>>> keep;
-    for (int i = 0; i < stages; ++i) {
-        keep.push_back(s);
-        auto next = cs::map(std::move(s), id);
-        s = next;
-    }
-    cs::pipeline(s, sink, [](const boost::system::error_code& ec) {
+    auto src = cs::make<byte_source>(chunk, total);
+    auto done = [](const boost::system::error_code& ec) {
         if (ec) std::fprintf(stderr, "pipeline: %s\n", ec.message().c_str());
-    });
+    };
+    if (stages == 0) {
+        cs::pipeline(src, sink, done);
+    } else {
+        auto p1 = cs::make<cs::pass_through>(), p2 = cs::make<cs::pass_through>(),
+             p3 = cs::make<cs::pass_through>();
+        cs::pipeline(src, p1, p2, p3, sink, done);
+    }
     double secs = costream_bench::seconds([&] { l.run(); });
     if (sink->bytes != total)
         std::fprintf(stderr, "costream: %llu bytes\n", (unsigned long long)sink->bytes);
@@ -106,80 +85,19 @@ double run_costream(std::size_t chunk, std::uint64_t total, int stages) {
 
 // ---- hand-written Asio coroutines (PERFORMANCE.md: own ring buffers, own FIFO) --------
 
-struct scheduler {
-    std::deque<std::coroutine_handle<>> ready;
-    void run() {
-        while (!ready.empty()) {
-            auto h = ready.front();
-            ready.pop_front();
-            h.resume();
-        }
-    }
-};
-struct task {
-    struct promise_type {
-        task get_return_object() noexcept { return {}; }
-        std::suspend_never initial_suspend() noexcept { return {}; }
-        std::suspend_never final_suspend() noexcept { return {}; }
-        void return_void() noexcept {}
-        void unhandled_exception() { std::terminate(); }
-    };
-};
-// A bounded ring of refcounted buffer views (the same costream::buffer type, so both sides
-// pay the same refcount per chunk); a side suspends only when it must.
-template <std::size_t N = 16>
-struct ring_channel {
-    explicit ring_channel(scheduler* s) : sched(s) {}
-    scheduler* sched;
-    costream::buffer buf[N]{};
-    std::size_t head = 0, size = 0;
-    bool closed = false;
-    std::coroutine_handle<> waiting_producer, waiting_consumer;
-    struct push_awaiter {
-        ring_channel& c;
-        bool await_ready() const noexcept { return c.size < N; }
-        void await_suspend(std::coroutine_handle<> h) noexcept { c.waiting_producer = h; }
-        void await_resume() const noexcept {}
-    };
-    struct pop_awaiter {
-        ring_channel& c;
-        bool await_ready() const noexcept { return c.size > 0 || c.closed; }
-        void await_suspend(std::coroutine_handle<> h) noexcept { c.waiting_consumer = h; }
-        bool await_resume() const noexcept { return c.size > 0; }
-    };
-    push_awaiter wait_space() { return {*this}; }
-    pop_awaiter wait_item() { return {*this}; }
-    void put(costream::buffer v) {
-        buf[(head + size) % N] = std::move(v);
-        ++size;
-        wake(waiting_consumer);
-    }
-    void close() {
-        closed = true;
-        wake(waiting_consumer);
-    }
-    costream::buffer take() {
-        costream::buffer v = std::move(buf[head]);
-        head = (head + 1) % N;
-        --size;
-        wake(waiting_producer);
-        return v;
-    }
-    void wake(std::coroutine_handle<>& h) {
-        if (h) {
-            sched->ready.push_back(h);
-            h = nullptr;
-        }
-    }
-};
-task produce(ring_channel<>& out, costream::buffer block, std::uint64_t n) {
+using costream_bench::ring_channel;
+using costream_bench::scheduler;
+using costream_bench::task;
+using bytes_ring = ring_channel<costream::buffer>;
+
+task produce(bytes_ring& out, costream::buffer block, std::uint64_t n) {
     for (std::uint64_t i = 0; i < n; ++i) {
         co_await out.wait_space();
         out.put(block);
     }
     out.close();
 }
-task pass(ring_channel<>& in, ring_channel<>& out) {
+task pass(bytes_ring& in, bytes_ring& out) {
     for (;;) {
         bool more = co_await in.wait_item();
         if (!more) break;
@@ -189,7 +107,7 @@ task pass(ring_channel<>& in, ring_channel<>& out) {
     }
     out.close();
 }
-task sink(ring_channel<>& in, std::uint64_t& bytes) {
+task sink(bytes_ring& in, std::uint64_t& bytes) {
     for (;;) {
         bool more = co_await in.wait_item();
         if (!more) break;
@@ -200,7 +118,7 @@ task sink(ring_channel<>& in, std::uint64_t& bytes) {
 double run_asio(std::size_t chunk, std::uint64_t total, int stages) {
     boost::asio::io_context io(1);
     scheduler sched;
-    std::vector<ring_channel<>> rings(static_cast<std::size_t>(stages) + 1, ring_channel<>(&sched));
+    std::vector<bytes_ring> rings(static_cast<std::size_t>(stages) + 1, bytes_ring(&sched));
     std::uint64_t bytes = 0;
     boost::asio::post(io, [&] {
         sink(rings.back(), bytes);
@@ -245,14 +163,19 @@ int main(int argc, char** argv) {
             run_costream(64 * 1024, total, 3);
         return 0;
     }
-    // usage: bench_stream_bytes [runs] [only: a shape index 0/1 and a stage count] (profiling)
+    // usage: bench_stream_bytes [runs]
+    //        bench_stream_bytes 1 --one <chunk bytes> <stages> [chunks] [costream|asio]
+    //        (one run of one shape, 200000 chunks by default: for callgrind)
     const int runs = argc > 1 ? std::atoi(argv[1]) : 2;
-    if (argc == 5 && std::string(argv[2]) == "--one") {
+    if (argc >= 5 && std::string(argv[2]) == "--one") {
         const std::size_t chunk = std::strtoull(argv[3], nullptr, 10);
         const int stages = std::atoi(argv[4]);
-        const std::uint64_t total = chunk * 200000;
-        double c = run_costream(chunk, total, stages);
-        std::printf("costream %.3f M chunks/s\n", 200000 / c / 1e6);
+        const std::uint64_t n = argc > 5 ? std::strtoull(argv[5], nullptr, 10) : 200000;
+        const bool asio = argc > 6 && std::string(argv[6]) == "asio";
+        const std::uint64_t total = chunk * n;
+        double c = asio ? run_asio(chunk, total, stages) : run_costream(chunk, total, stages);
+        std::printf("%s %.3f M chunks/s\n", asio ? "asio" : "costream",
+                    static_cast<double>(n) / c / 1e6);
         return 0;
     }
     struct shape {

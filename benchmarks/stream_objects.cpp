@@ -1,30 +1,27 @@
 // Benchmark: object mode, generator -> transform -> counting writable, 5 M small structs.
 // costream: a generator readable (Node's Readable.from(generator): pushes until push()
-// returns false) -> map() (a synchronous operator stage, standing in for a Transform until
-// transform.hpp lands) -> a counting basic_writable, joined by stream::pipeline().
+// returns false; a local stand-in until stream/from.hpp lands) -> a stream::basic_transform
+// (synchronous do_transform) -> a counting basic_writable, joined by stream::pipeline().
 // Baseline: hand-written C++20 coroutines on Asio with own ring buffers and a FIFO of coroutine
-// handles (PERFORMANCE.md). Node: pipeline(Readable.from (gen), Transform, Writable) in
-// benchmarks/node/stream_objects.js.
+// handles (ring_baseline.hpp, PERFORMANCE.md). Node: pipeline(Readable.from(gen), Transform,
+// Writable) in benchmarks/node/stream_objects.js.
 #include <costream/loop.hpp>
-#include <costream/stream/operators.hpp>
 #include <costream/stream/pipeline.hpp>
 #include <costream/stream/readable.hpp>
+#include <costream/stream/transform.hpp>
 #include <costream/stream/writable.hpp>
 
 #include "bench.hpp"
+#include "ring_baseline.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
-#include <coroutine>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
-#include <exception>
 #include <string>
 #include <utility>
-#include <vector>
 
 namespace cs = costream::stream;
 
@@ -67,12 +64,17 @@ struct counting_sink : cs::basic_writable<item> {
     }
 };
 
+struct doubler : cs::basic_transform<item> {
+    doubler() : cs::basic_transform<item>(cs::duplex_options{.object_mode = true}) {}
+    void do_transform(item&& o, transform_callback cb) override { cb({}, item{o.id, o.value * 2}); }
+};
+
 double run_costream() {
     costream::loop l;
     auto src = cs::make<gen_source>(n_items);
-    auto mapped = cs::map(std::move(src), [](item o) { return item{o.id, o.value * 2}; });
+    auto tr = cs::make<doubler>();
     auto sink = cs::make<counting_sink>();
-    cs::pipeline(mapped, sink, [](const boost::system::error_code& ec) {
+    cs::pipeline(src, tr, sink, [](const boost::system::error_code& ec) {
         if (ec) std::fprintf(stderr, "pipeline: %s\n", ec.message().c_str());
     });
     double secs = costream_bench::seconds([&] { l.run(); });
@@ -84,74 +86,9 @@ double run_costream() {
 
 // ---- hand-written Asio coroutines (PERFORMANCE.md: own ring buffers, own FIFO) --------
 
-struct scheduler {
-    std::deque<std::coroutine_handle<>> ready;
-    void run() {
-        while (!ready.empty()) {
-            auto h = ready.front();
-            ready.pop_front();
-            h.resume();
-        }
-    }
-};
-
-struct task {
-    struct promise_type {
-        task get_return_object() noexcept { return {}; }
-        std::suspend_never initial_suspend() noexcept { return {}; }
-        std::suspend_never final_suspend() noexcept { return {}; }
-        void return_void() noexcept {}
-        void unhandled_exception() { std::terminate(); }
-    };
-};
-
-// A bounded single-producer single-consumer ring; a side suspends only when it must.
-template <class T, std::size_t N = 16>
-struct ring_channel {
-    explicit ring_channel(scheduler* s) : sched(s) {}
-    scheduler* sched;
-    T buf[N]{};
-    std::size_t head = 0, size = 0;
-    bool closed = false;
-    std::coroutine_handle<> waiting_producer, waiting_consumer;
-
-    struct push_awaiter {
-        ring_channel& c;
-        bool await_ready() const noexcept { return c.size < N; }
-        void await_suspend(std::coroutine_handle<> h) noexcept { c.waiting_producer = h; }
-        void await_resume() const noexcept {}
-    };
-    struct pop_awaiter {
-        ring_channel& c;
-        bool await_ready() const noexcept { return c.size > 0 || c.closed; }
-        void await_suspend(std::coroutine_handle<> h) noexcept { c.waiting_consumer = h; }
-        bool await_resume() const noexcept { return c.size > 0; }
-    };
-    push_awaiter wait_space() { return {*this}; }
-    void put(T v) {
-        buf[(head + size) % N] = std::move(v);
-        ++size;
-        wake(waiting_consumer);
-    }
-    void close() {
-        closed = true;
-        wake(waiting_consumer);
-    }
-    pop_awaiter wait_item() { return {*this}; }
-    T take() {
-        T v = std::move(buf[head]);
-        head = (head + 1) % N;
-        --size;
-        wake(waiting_producer);
-        return v;
-    }
-    void wake(std::coroutine_handle<>& h) {
-        if (h) {
-            sched->ready.push_back(h);
-            h = nullptr;
-        }
-    }
-};
+using costream_bench::ring_channel;
+using costream_bench::scheduler;
+using costream_bench::task;
 
 task produce(ring_channel<item>& out, std::uint64_t n) {
     for (std::uint64_t i = 0; i < n; ++i) {

@@ -265,6 +265,7 @@ public:
         }
         std::vector<entry> old;
         old.swap(events_);
+        ++layout_gen_;
         for (auto& e : old)
             if (e.list) detail::ev::release(e.list);
     }
@@ -417,7 +418,53 @@ protected:
     /// prints `[Readable]` for a Readable, `[EventEmitter]` for a plain emitter).
     explicit event_emitter(const char* class_name) noexcept : class_name_(class_name) {}
 
+    /// For derived classes that emit one event on a hot path (a stream's 'data'): remembers
+    /// where that event's listener list lives, so that emit_hot() does not look the name up
+    /// on every call. Holds no listener and no reference: the emitter revalidates it when
+    /// its table of events changes. Not for 'error' (emit_hot does not throw when nobody
+    /// listens).
+    class hot_event {
+    public:
+        /// `name` must outlive the hot_event (a string literal).
+        explicit constexpr hot_event(std::string_view name) noexcept : name_(name) {}
+
+    private:
+        friend class event_emitter;
+        std::string_view name_;
+        std::uint64_t gen_ = 0; // layout_gen_ when entry_ was looked up; 0: never
+        void* entry_ = nullptr; // the event's entry, or null when it has none
+    };
+
+    /// Whether `h`'s event has listeners (listener_count(name) != 0), without a lookup.
+    bool has_listeners(hot_event& h) noexcept {
+        const detail::ev::list* l = hot_list(h);
+        return l != nullptr && l->size != 0;
+    }
+
+    /// emit(name, args...) for a hot_event: the same listeners, order, snapshot and type
+    /// checks, minus the name lookup. Returns whether the event had listeners.
+    template <class... Args>
+    bool emit_hot(hot_event& h, Args&&... args) {
+        static_assert((!detail::ev::decays_to_other_object<Args> && ...),
+                      "event_emitter::emit_hot: pass objects, not arrays or functions");
+        detail::ev::list* l = hot_list(h);
+        if (l == nullptr || l->size == 0) return false;
+        void* argv[sizeof...(Args) + 1] = {
+            const_cast<void*>(static_cast<const volatile void*>(std::addressof(args)))..., nullptr};
+        dispatch(h.name_, l, detail::ev::emit_prefixes<Args...>, sizeof...(Args),
+                 detail::ev::mutable_mask<Args...>(std::index_sequence_for<Args...>{}), argv);
+        return true;
+    }
+
 private:
+    detail::ev::list* hot_list(hot_event& h) noexcept {
+        if (h.gen_ != layout_gen_) [[unlikely]] {
+            h.entry_ = find(h.name_);
+            h.gen_ = layout_gen_;
+        }
+        return h.entry_ != nullptr ? static_cast<entry*>(h.entry_)->list : nullptr;
+    }
+
     struct entry {
         std::string name;
         detail::ev::list* list = nullptr; // may be empty (kept to reuse its storage)
@@ -500,6 +547,7 @@ private:
         entry* e = find(name);
         if (e == nullptr) {
             events_.push_back(entry{std::string(name)});
+            ++layout_gen_; // entries may have moved
             e = &events_.back();
         }
         detail::ev::list* l = e->list;
@@ -591,6 +639,7 @@ private:
         if (events_.size() <= kept_empty_events) return;
         if (e.list) detail::ev::release(e.list);
         events_.erase(events_.begin() + (&e - events_.data()));
+        ++layout_gen_; // entries after it moved
     }
 
     // The loop of emit(), shared by all argument types.
@@ -603,7 +652,7 @@ private:
             // One plain listener (a stream's 'data'): no snapshot array and no frame are
             // needed; a reference on the record keeps it alive if it removes itself, and
             // nothing touches the emitter after the call, so the listener may destroy it.
-            if (!detail::ev::accepts(first, prefixes, n, mut)) [[unlikely]]
+            if (!detail::ev::accepts_fast(first, prefixes, n, mut)) [[unlikely]]
                 detail::ev::throw_mismatch(name, first, *prefixes[n], mut);
             ++first->refs;
             detail::ev::holder<detail::ev::record> hold(first);
@@ -685,6 +734,7 @@ private:
     }
 
     std::vector<entry> events_;
+    std::uint64_t layout_gen_ = 1; // changes whenever an entry of events_ may have moved
     emit_frame* frames_ = nullptr;
     std::uint64_t order_ = 0;
     int max_listeners_ = -1; // node: _maxListeners undefined

@@ -321,6 +321,15 @@ inline bool accepts(const record* r, const signature* const* prefixes, std::size
     return want == r->sig || same_types(*want, *r->sig, r->arity);
 }
 
+/// accepts() for the common case, inlined into emit: the signatures are the same object
+/// (one program, no shared-object copies); anything else goes through accepts().
+[[gnu::always_inline]] inline bool accepts_fast(const record* r, const signature* const* prefixes,
+                                                std::size_t n, std::uint32_t mut) noexcept {
+    if (r->arity <= n && (r->needs_mutable & ~mut) == 0 && prefixes[r->arity] == r->sig) [[likely]]
+        return true;
+    return accepts(r, prefixes, n, mut);
+}
+
 // ---- text -----------------------------------------------------------------------------------
 
 inline std::string type_name(const std::type_info& t) {

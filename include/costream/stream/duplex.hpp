@@ -69,6 +69,9 @@ class basic_duplex : public basic_readable<Out>, public basic_writable<In> {
 public:
     using in_chunk = In;   ///< chunks written to it
     using out_chunk = Out; ///< chunks read from it
+    /// The chunk type read from the stream (its readable side's), so that code written for
+    /// readables (pipe(), pipeline(), iterate()) finds one `chunk_type`.
+    using chunk_type = Out;
 
     explicit basic_duplex(const duplex_options& o = {})
         : basic_readable<Out>(detail::duplex_readable_options(o),

@@ -43,6 +43,8 @@ template <class S>
 concept writable_side = std::derived_from<S, stream_base> && requires(const S& s) {
     { s.writable_finished() } -> std::convertible_to<bool>;
     { s.writable_length() } -> std::convertible_to<std::size_t>;
+    { s.writable_state_bits() } -> std::convertible_to<std::uint32_t>;
+    { s.writable_pending_cb() } -> std::convertible_to<std::size_t>;
 };
 
 /// Options of finished() (Node's eos options).
@@ -72,13 +74,11 @@ struct eos_query {
         else
             return 0;
     }
-    // The writable side's bits when the class exposes them; else Node's defaults
-    // (autoDestroy and emitClose on, not disabled, error not emitted).
     static std::uint32_t wbits(const S& s) noexcept {
-        if constexpr (requires { s.writable_state_bits(); })
+        if constexpr (has_w)
             return s.writable_state_bits();
         else
-            return stream::detail::k_auto_destroy | stream::detail::k_emit_close;
+            return 0;
     }
     // node: isReadableNodeStream (a duplex with readable:false is not one)
     static bool readable_node_stream(const S& s) noexcept {
@@ -143,10 +143,7 @@ struct eos_query {
     // node: wState.pendingcb === 0
     static bool no_pending_cb(const S& s) noexcept {
         if constexpr (has_w) {
-            if constexpr (requires { s.writable_pending_cb(); })
-                return s.writable_pending_cb() == 0;
-            else
-                return !s.writable_writing() && s.writable_length() == 0;
+            return s.writable_pending_cb() == 0;
         } else {
             return true;
         }

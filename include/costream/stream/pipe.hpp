@@ -17,7 +17,6 @@
 #include <cstddef>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -43,62 +42,38 @@ namespace detail {
 template <class Chunk>
 struct pipe_source_state final : pipe_hook, std::enable_shared_from_this<pipe_source_state<Chunk>> {
     basic_readable<Chunk>* src; // null once the source is gone
-    // The side-table key, computed once: detach() runs while the source is being destroyed,
-    // when converting `src` to its virtual base stream_base is no longer allowed.
-    const void* key;
     std::vector<ptr<stream_base>> pipes;
     std::vector<stream_base*> await_drain; // one element, or the set in multi mode
     bool multi = false;                    // node: kMultiAwaitDrain
 
-    explicit pipe_source_state(basic_readable<Chunk>* s)
-        : src(s), key(static_cast<const stream_base*>(s)) {
-        attach();
+    // Registers itself as the source's readable_pipe_hook() (a non-owning pointer; the
+    // pipe entries own this state).
+    explicit pipe_source_state(basic_readable<Chunk>* s) : src(s) {
+        src->readable_pipe_hook() = this;
     }
     pipe_source_state(const pipe_source_state&) = delete;
     pipe_source_state& operator=(const pipe_source_state&) = delete;
-    ~pipe_source_state() { detach(); }
+    ~pipe_source_state() {
+        if (src && src->readable_pipe_hook() == this) src->readable_pipe_hook() = nullptr;
+    }
 
-    void clear_await_drain() noexcept override { await_drain.clear(); }
+    void clear_await_drain() noexcept override {
+        await_drain.clear();
+        awaiting_drain = false;
+    }
+    // Keeps pipe_hook::awaiting_drain (what the readable tests before calling us) in step.
+    void await_drain_changed() noexcept { awaiting_drain = !await_drain.empty(); }
 
     bool awaiting(stream_base* d) const noexcept {
         return std::find(await_drain.begin(), await_drain.end(), d) != await_drain.end();
     }
 
-    static std::unordered_map<const void*, pipe_source_state*>& table() {
-        thread_local std::unordered_map<const void*, pipe_source_state*> t;
-        return t;
+    static pipe_source_state* find(basic_readable<Chunk>& s) noexcept {
+        return static_cast<pipe_source_state*>(s.readable_pipe_hook());
     }
-    static pipe_source_state* find(basic_readable<Chunk>& s) {
-        if constexpr (requires { s.readable_pipe_hook(); }) {
-            return static_cast<pipe_source_state*>(s.readable_pipe_hook());
-        } else {
-            auto& t = table();
-            auto it = t.find(static_cast<const stream_base*>(&s));
-            return it == t.end() ? nullptr : it->second;
-        }
-    }
-    void attach() {
-        if constexpr (requires { src->readable_pipe_hook(); })
-            src->readable_pipe_hook() = this;
-        else
-            table()[key] = this;
-    }
-    void detach() {
-        if (!src) return;
-        if constexpr (requires { src->readable_pipe_hook(); }) {
-            if (src->readable_pipe_hook() == this) src->readable_pipe_hook() = nullptr;
-        } else {
-            auto& t = table();
-            auto it = t.find(key);
-            if (it != t.end() && it->second == this) t.erase(it);
-        }
-    }
-    // The source is being freed: forget it (its listeners are going away).
-    void source_gone() {
-        if (!src) return;
-        if constexpr (!requires { src->readable_pipe_hook(); }) detach();
-        src = nullptr;
-    }
+    // The source is being freed (its listeners are going away): forget it. Its members are
+    // already destroyed, so its hook pointer is not touched.
+    void source_gone() noexcept { src = nullptr; }
 };
 
 // node: Readable.prototype.unpipe
@@ -149,6 +124,7 @@ struct pipe_entry : std::enable_shared_from_this<pipe_entry<Chunk, Dst>> {
             st.await_drain.erase(std::remove(st.await_drain.begin(), st.await_drain.end(), d),
                                  st.await_drain.end());
         }
+        st.await_drain_changed();
         if (src && st.await_drain.empty() &&
             (src->readable_state_bits() & stream::detail::k_data_listening))
             src->resume();
@@ -193,6 +169,7 @@ struct pipe_entry : std::enable_shared_from_this<pipe_entry<Chunk, Dst>> {
                                    [&](const ptr<stream_base>& p) { return p.get() == d; })) {
                 if (!st.awaiting(d)) st.await_drain.push_back(d);
             }
+            st.await_drain_changed();
             src->pause();
         }
         if (!has_ondrain) {
@@ -387,6 +364,33 @@ requires detail::pipe_source<Src> && std::derived_from<Dst, stream_base>
 const ptr<Dst>& pipe(const ptr<Src>& src, const ptr<Dst>& dest, pipe_options opts = {}) {
     pipe(*src, *dest, opts);
     return dest;
+}
+
+// ---- basic_readable's pipe members (declared in readable.hpp) ------------------------------
+
+template <class Chunk>
+template <class Dst>
+Dst& basic_readable<Chunk>::pipe(Dst& dest, const pipe_options& opts) {
+    return stream::pipe(*this, dest, opts);
+}
+
+template <class Chunk>
+template <class Dst>
+Dst& basic_readable<Chunk>::pipe(Dst& dest) {
+    return stream::pipe(*this, dest, pipe_options{});
+}
+
+template <class Chunk>
+basic_readable<Chunk>& basic_readable<Chunk>::unpipe() {
+    detail::unpipe_impl<Chunk>(*this, nullptr);
+    return *this;
+}
+
+template <class Chunk>
+template <class Dst>
+basic_readable<Chunk>& basic_readable<Chunk>::unpipe(Dst& dest) {
+    detail::unpipe_impl<Chunk>(*this, static_cast<stream_base*>(&dest));
+    return *this;
 }
 
 } // namespace costream::stream

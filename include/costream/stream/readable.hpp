@@ -11,6 +11,7 @@
 #include <costream/loop.hpp>
 #include <costream/promise.hpp>
 #include <costream/stream/detail/chunk_traits.hpp>
+#include <costream/stream/detail/pipe_hook.hpp>
 #include <costream/stream/detail/ring.hpp>
 #include <costream/stream/detail/small_function.hpp>
 #include <costream/stream/detail/state.hpp>
@@ -29,6 +30,8 @@
 #include <utility>
 
 namespace costream::stream {
+
+struct pipe_options;
 
 /// Options of a readable stream (Node's `new Readable(options)`).
 struct readable_options {
@@ -97,8 +100,11 @@ public:
     /// Returns false once readable_length reaches high_water_mark, or after the end: stop
     /// pushing until the next do_read(). A null chunk (chunk_traits::is_null) is push(null).
     bool push(Chunk chunk) {
-        ptr<stream_base> keep(this);
-        if (chunk_traits<Chunk>::is_null(chunk)) return push_eof();
+        // No keep-alive reference here: add_chunk takes one where a listener runs.
+        if (chunk_traits<Chunk>::is_null(chunk)) {
+            ptr<stream_base> keep(this);
+            return push_eof();
+        }
         if (object_mode_bit()) return add_chunk_push_object(std::move(chunk));
         if constexpr (byte_chunks) return add_chunk_push_bytes(std::move(chunk), false);
         return false;
@@ -112,7 +118,6 @@ public:
     /// encoding is given and default_encoding says so), unless it is already in the
     /// set_encoding() encoding, in which case it is kept as text.
     bool push(std::string_view text, costream::encoding_arg enc = {}) requires byte_chunks {
-        ptr<stream_base> keep(this);
         costream::encoding e = enc.resolve(default_encoding_, true);
         if (encoding_ && *encoding_ == e) {
             if (object_mode_bit()) return add_chunk_push_object(costream::buffer::from(text));
@@ -169,6 +174,29 @@ public:
         ptr<stream_base> keep(this);
         return read_impl(n);
     }
+
+    /// Zero-copy read(): the front chunk as it was pushed (the same costream::buffer, no
+    /// concatenation), or empty when nothing is buffered. State transitions, refills and the
+    /// 'data' event are read()'s (Node's read() with howMuchToRead giving the first chunk, as
+    /// in flowing mode). In object mode it is read(). For consumers that take chunk by chunk
+    /// (async iteration, pipeline stages) where Node's read() would copy.
+    std::optional<Chunk> read_chunk() {
+        ptr<stream_base> keep(this);
+        return read_impl(std::nullopt, true);
+    }
+
+    /// Node's readable.pipe(destination, options): see stream::pipe() (pipe.hpp). Returns
+    /// `dest`.
+    template <class Dst>
+    Dst& pipe(Dst& dest, const pipe_options& opts);
+    /// Same, with the default options.
+    template <class Dst>
+    Dst& pipe(Dst& dest);
+    /// Node's readable.unpipe(): see stream::unpipe() (pipe.hpp).
+    basic_readable& unpipe();
+    /// Node's readable.unpipe(destination): see stream::unpipe() (pipe.hpp).
+    template <class Dst>
+    basic_readable& unpipe(Dst& dest);
 
     /// Node's pause(): leaves flowing mode; emits 'pause' if it was flowing (or unset).
     basic_readable& pause() {
@@ -325,6 +353,12 @@ public:
     /// Whether the end of the data was pushed (Node's _readableState.ended).
     bool readable_ended_pushed() const noexcept { return rstate_.has(detail::k_ended); }
 
+    /// For pipe.hpp: the source's pipe bookkeeping (Node's state.pipes and
+    /// state.awaitDrainWriters), a non-owning pointer that pipe() sets and clears. The
+    /// readable calls its clear_await_drain() each time it hands out data, as Node resets
+    /// awaitDrainWriters in addChunk() and read().
+    detail::pipe_hook*& readable_pipe_hook() noexcept { return pipe_hook_; }
+
 protected:
     /// Node's _read(size): produce data with push(), now or later; do_read is not called
     /// again until push() was called. The default fails with ERR_METHOD_NOT_IMPLEMENTED.
@@ -414,11 +448,9 @@ private:
                 maybe_read_more();
                 return can_push_more();
             }
-            add_text(std::move(s), false);
-            return can_push_more();
+            return add_text(std::move(s), false);
         }
-        add_chunk(std::move(chunk), false);
-        return can_push_more();
+        return add_chunk(std::move(chunk), false);
     }
 
     // node: readable.js readableAddChunkPushObjectMode
@@ -430,14 +462,12 @@ private:
         if (rstate_.bits & (detail::k_destroyed | detail::k_errored)) return false;
         rstate_.clear(detail::k_reading);
         if constexpr (byte_chunks) {
-            if (rstate_.has(detail::k_decoder)) {
-                add_text(decoder_->write(std::span<const std::uint8_t>(chunk.data(), chunk.size())),
-                         false);
-                return can_push_more();
-            }
+            if (rstate_.has(detail::k_decoder))
+                return add_text(
+                    decoder_->write(std::span<const std::uint8_t>(chunk.data(), chunk.size())),
+                    false);
         }
-        add_chunk(std::move(chunk), false);
-        return can_push_more();
+        return add_chunk(std::move(chunk), false);
     }
 
     // node: readable.js readableAddChunkUnshiftValue
@@ -447,7 +477,7 @@ private:
         else if (rstate_.bits & (detail::k_destroyed | detail::k_errored))
             return false;
         else
-            add_chunk(std::move(chunk), true);
+            return add_chunk(std::move(chunk), true);
         return can_push_more();
     }
 
@@ -457,12 +487,16 @@ private:
                length_ == 0;
     }
 
-    // node: readable.js addChunk
-    void add_chunk(Chunk&& chunk, bool add_to_front) {
+    // node: readable.js addChunk, then canPushMore() (what push() returns)
+    bool add_chunk(Chunk&& chunk, bool add_to_front) {
         if (direct_emit_ok()) {
+            // A 'data' listener may drop the last reference: keep the stream to the end.
+            ptr<stream_base> keep(this);
             clear_await_drain();
             rstate_.set(detail::k_data_emitted);
             emit_data(chunk);
+            maybe_read_more();
+            return can_push_more();
         } else {
             length_ += object_mode_bit() ? 1 : size_of(chunk);
             if (add_to_front)
@@ -472,15 +506,19 @@ private:
             if (rstate_.has(detail::k_need_readable)) emit_readable();
         }
         maybe_read_more();
+        return can_push_more();
     }
 
     // addChunk for decoded text (byte streams with a decoder): emitted as the string itself
     // when flowing, else stored as a buffer of UTF-8 text.
-    void add_text(std::string&& s, bool add_to_front) requires byte_chunks {
+    bool add_text(std::string&& s, bool add_to_front) requires byte_chunks {
         if (direct_emit_ok()) {
+            ptr<stream_base> keep(this);
             clear_await_drain();
             rstate_.set(detail::k_data_emitted);
-            emit("data", s);
+            this->emit_hot(data_ev_, s);
+            maybe_read_more();
+            return can_push_more();
         } else {
             length_ += object_mode_bit() ? 1 : s.size();
             costream::buffer b = costream::buffer::adopt(std::move(s));
@@ -491,21 +529,28 @@ private:
             if (rstate_.has(detail::k_need_readable)) emit_readable();
         }
         maybe_read_more();
+        return can_push_more();
     }
 
+    // emit('data', chunk), through the cached listener list (no name lookup; nothing at
+    // all when nobody listens, which is what Node's emit does then too).
     void emit_data(Chunk& c) {
         if constexpr (byte_chunks) {
             if (rstate_.has(detail::k_decoder)) {
+                if (!this->has_listeners(data_ev_)) return;
                 std::string s(reinterpret_cast<const char*>(c.data()), c.size());
-                emit("data", s);
+                this->emit_hot(data_ev_, s);
                 return;
             }
         }
-        emit("data", c);
+        this->emit_hot(data_ev_, c);
     }
 
-    // Pipes (the next layer) keep their awaitDrain bookkeeping here.
-    void clear_await_drain() noexcept {}
+    // node: state.awaitDrainWriters = null (the bookkeeping lives in pipe.hpp)
+    void clear_await_drain() noexcept {
+        if (pipe_hook_ && pipe_hook_->awaiting_drain) [[unlikely]]
+            pipe_hook_->clear_await_drain();
+    }
 
     // node: readable.js computeNewHighWaterMark
     static std::size_t compute_new_high_water_mark(std::size_t n) {
@@ -525,12 +570,13 @@ private:
         return n;
     }
 
-    // node: readable.js howMuchToRead (nullopt is read()'s NaN)
-    std::size_t how_much_to_read(std::optional<std::size_t> n) const noexcept {
+    // node: readable.js howMuchToRead (nullopt is read()'s NaN; `front`: read_chunk())
+    std::size_t how_much_to_read(std::optional<std::size_t> n, bool front = false) const noexcept {
         if ((n && *n == 0) || (length_ == 0 && rstate_.has(detail::k_ended))) return 0;
         if (object_mode_bit()) return 1;
         if (!n) {
-            if (rstate_.has(detail::k_flowing) && length_) return size_of(buffer_.front());
+            if ((front || rstate_.has(detail::k_flowing)) && length_)
+                return size_of(buffer_.front());
             return length_;
         }
         if (*n <= length_) return *n;
@@ -538,7 +584,7 @@ private:
     }
 
     // node: readable.js Readable.prototype.read
-    std::optional<Chunk> read_impl(std::optional<std::size_t> n) {
+    std::optional<Chunk> read_impl(std::optional<std::size_t> n, bool front = false) {
         const std::optional<std::size_t> n_orig = n;
         if (n && *n > hwm_) hwm_ = compute_new_high_water_mark(*n);
         if (!n || *n != 0) rstate_.clear(detail::k_emitted_readable);
@@ -552,7 +598,7 @@ private:
             return std::nullopt;
         }
 
-        std::size_t m = how_much_to_read(n);
+        std::size_t m = how_much_to_read(n, front);
 
         if (m == 0 && rstate_.has(detail::k_ended)) {
             if (length_ == 0) end_readable();
@@ -570,7 +616,7 @@ private:
             if (length_ == 0) rstate_.set(detail::k_need_readable);
             do_read(hwm_);
             rstate_.clear(detail::k_sync);
-            if (!rstate_.has(detail::k_reading)) m = how_much_to_read(n_orig);
+            if (!rstate_.has(detail::k_reading)) m = how_much_to_read(n_orig, front);
         }
 
         std::optional<Chunk> ret;
@@ -771,10 +817,52 @@ private:
             read_impl(0);
     }
 
-    // node: readable.js flow
+    // node: readable.js flow: `while (state.flowing && stream.read() !== null);`
     void flow() {
-        while (rstate_.has(detail::k_flowing) && read_impl(std::nullopt).has_value()) {
+        while (rstate_.has(detail::k_flowing)) {
+            if (length_ != 0 && !rstate_.has(detail::k_decoder)) {
+                if (!flow_one()) return;
+            } else if (!read_impl(std::nullopt).has_value()) {
+                return;
+            }
         }
+    }
+
+    // read_impl(nullopt) for flow()'s common case (flowing, something buffered, no decoder),
+    // with the branches that cannot apply left out: n is NaN (no highWaterMark change, no
+    // read(0) path), howMuchToRead is the first chunk, and the chunk is emitted without an
+    // optional around it. The transitions are read()'s, in the same order.
+    bool flow_one() {
+        rstate_.clear(detail::k_emitted_readable);
+        std::size_t m = object_mode_bit() ? 1 : size_of(buffer_.front()); // howMuchToRead
+        if ((rstate_.bits & (detail::k_reading | detail::k_ended | detail::k_destroyed |
+                             detail::k_errored | detail::k_constructed)) == detail::k_constructed &&
+            (rstate_.has(detail::k_need_readable) || length_ - m < hwm_)) {
+            rstate_.set(detail::k_reading | detail::k_sync);
+            do_read(hwm_);
+            rstate_.clear(detail::k_sync);
+            if (!rstate_.has(detail::k_reading)) m = how_much_to_read(std::nullopt);
+        }
+        std::optional<Chunk> ret;
+        if (m > 0) ret = from_list(m);
+        if (!ret) {
+            if (length_ <= hwm_) rstate_.set(detail::k_need_readable);
+        } else {
+            length_ -= m;
+            clear_await_drain();
+        }
+        if (length_ == 0) {
+            if (!rstate_.has(detail::k_ended))
+                rstate_.set(detail::k_need_readable);
+            else
+                end_readable();
+        }
+        if (!ret) return false;
+        if (!(rstate_.bits & (detail::k_error_emitted | detail::k_close_emitted))) {
+            rstate_.set(detail::k_data_emitted);
+            emit_data(*ret);
+        }
+        return true;
     }
 
     // node: readable.js endReadable
@@ -810,6 +898,8 @@ private:
     std::optional<costream::encoding> encoding_;
     costream::encoding default_encoding_ = costream::encoding::utf8;
     std::shared_ptr<iter_state> reader_; // async_read()'s iterator state
+    detail::pipe_hook* pipe_hook_ = nullptr;
+    event_emitter::hot_event data_ev_{"data"};
 };
 
 /// A readable stream of costream::buffer chunks (Node's Readable).
@@ -818,3 +908,4 @@ using readable = basic_readable<costream::buffer>;
 } // namespace costream::stream
 
 #include <costream/stream/detail/readable_async.hpp>
+#include <costream/stream/pipe.hpp>

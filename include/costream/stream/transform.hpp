@@ -55,11 +55,12 @@ public:
         friend class basic_transform;
         transform_callback(basic_transform* s, write_callback cb, std::size_t length) noexcept
             : s_(s), cb_(std::move(cb)), length_(length) {}
+        // No reference of its own: cb_ (the write's callback) holds one, and after_transform
+        // keeps it, by value, for as long as it runs.
         void done(const boost::system::error_code& ec, std::optional<Out> value) {
-            ptr<basic_transform> s = s_;
-            s->after_transform(ec, std::move(value), std::move(cb_), length_);
+            s_->after_transform(ec, std::move(value), std::move(cb_), length_);
         }
-        ptr<basic_transform> s_;
+        basic_transform* s_;
         write_callback cb_;
         std::size_t length_;
     };
@@ -162,6 +163,7 @@ private:
                    this->readable_length() < this->readable_high_water_mark()) {
             cb();
         } else {
+            ptr<basic_transform> keep(this); // unown() drops cb's reference
             pending_.emplace(std::move(cb)); // node: this[kCallback]
             pending_->unown();               // kept in the stream itself: no self-reference
         }

@@ -88,7 +88,9 @@ public:
                 return;
             }
             called_ = true;
-            ptr<basic_writable> keep(raw_);
+            // The reference this callback holds keeps the stream alive through onwrite (it
+            // moves out: a callback is called once), without another add_ref.
+            ptr<basic_writable> keep = s_ ? std::move(s_) : ptr<basic_writable>(raw_);
             keep->onwrite(ec, seq_);
         }
 
@@ -136,7 +138,13 @@ public:
     /// Node's write(chunk, cb): queues or writes the chunk; returns false once
     /// writable_length >= high_water_mark (wait for 'drain'), or when the stream failed.
     bool write(Chunk chunk, write_completion cb = {}) {
-        ptr<stream_base> keep(this);
+        ptr<stream_base> keep(this); // do_write (user code) may drop the last reference
+        if (!ending_ && !wstate_.has(detail::k_destroyed) && !chunk_traits<Chunk>::is_null(chunk))
+            [[likely]] {
+            // node: _write's checks passed
+            ++pendingcb_;
+            return write_or_buffer(std::move(chunk), -1, std::move(cb));
+        }
         return write_(std::move(chunk), -1, std::move(cb)).ok;
     }
     /// Node's write(string, encoding, cb) for byte streams. An unknown encoding name throws
@@ -247,6 +255,15 @@ public:
     std::size_t writable_buffered_count() const noexcept { return buffered_.size(); }
     /// Whether a do_write/do_writev is in progress (Node's state.writing).
     bool writable_writing() const noexcept { return writing_; }
+    /// The raw state bits of the writable side (the layout of detail/state.hpp: object mode,
+    /// autoDestroy, emitClose, destroyed, errored, errorEmitted, finished, ...), for stream
+    /// utilities built on top (finished(), pipe()), as readable_state_bits().
+    std::uint32_t writable_state_bits() const noexcept { return wstate_.bits; }
+    /// Node's state.pendingcb: writes (and the final/finish steps) whose callbacks have not
+    /// run yet; finished() waits for it to reach 0.
+    std::size_t writable_pending_cb() const noexcept { return pendingcb_; }
+    /// Node's raw state.needDrain (still true while ending, unlike writable_need_drain()).
+    bool writable_state_need_drain() const noexcept { return need_drain_; }
 
 protected:
     /// Node's _write(chunk, encoding, cb) with the chunk's encoding: nullopt for Node's
@@ -378,7 +395,7 @@ private:
             buffered_.emplace_back(entry{std::move(chunk), enc, std::move(cb)});
         } else {
             writelen_ = len;
-            writecb_ = std::move(cb);
+            if (cb) writecb_ = std::move(cb); // empty when not writing; pipe passes none
             writing_ = true;
             sync_ = true;
             do_write(std::move(chunk), enc_of(enc), write_callback(this, ++write_seq_));
@@ -391,7 +408,7 @@ private:
     void do_write_(bool writev, std::size_t len, Chunk* chunk, std::int8_t enc,
                    write_completion&& cb) {
         writelen_ = len;
-        writecb_ = std::move(cb);
+        if (cb) writecb_ = std::move(cb);
         writing_ = true;
         sync_ = true;
         write_callback wcb(this, ++write_seq_);
@@ -411,8 +428,8 @@ private:
             error_or_destroy(make_error_code(errc::multiple_callback));
             return;
         }
-        write_completion cb = std::move(writecb_);
-        writecb_.reset();
+        write_completion cb;
+        if (writecb_) cb = std::move(writecb_); // leaves writecb_ empty
         writing_ = false;
         length_ -= writelen_;
         writelen_ = 0;

@@ -15,8 +15,13 @@ namespace costream::stream::detail {
 /// and clears it when the bookkeeping goes away.
 class pipe_hook {
 public:
-    /// node: `state.awaitDrainWriters = null` (or `.clear()` with several pipes).
+    /// node: `state.awaitDrainWriters = null` (or `.clear()` with several pipes). The
+    /// readable calls it only while awaiting_drain is set.
     virtual void clear_await_drain() noexcept = 0;
+
+    /// Whether awaitDrainWriters is non-empty (kept by the implementation), so that handing
+    /// out data costs no virtual call while no destination waits for 'drain'.
+    bool awaiting_drain = false;
 
 protected:
     ~pipe_hook() = default;
