@@ -251,8 +251,7 @@ private:
 
     // node: streams.js close(stream, err, cb)
     void close_fd(const boost::system::error_code& ec, destroy_callback cb) {
-        if (fd_ < 0 || !owns_fd_) {
-            fd_ = -1;
+        if (fd_ < 0) {
             cb(ec);
             return;
         }
@@ -274,7 +273,6 @@ private:
     open_flags flags_;
     unsigned mode_;
     int fd_ = -1;
-    bool owns_fd_ = true;
     bool constructed_ = false;
     bool io_ = false;
     std::int64_t pos_ = -1; // -1: read from the descriptor's position
