@@ -128,6 +128,9 @@ protected:
         push(block_.subarray(off, off + n));
     }
 
+public:
+    std::uint64_t sent() const noexcept { return sent_; }
+
 private:
     costream::buffer block_;
     std::uint64_t total_, sent_ = 0;
@@ -139,10 +142,19 @@ int rss_child(std::uint64_t bytes) {
     bool ok = false;
     czlib::options o;
     o.level = 1;
-    costream::stream::pipeline(costream::stream::make<log_source>(bytes), czlib::create_gzip(o),
-                               cfs::create_write_stream("/dev/null"),
-                               [&](boost::system::error_code ec) { ok = !ec; });
+    auto source = costream::stream::make<log_source>(bytes);
+    costream::stream::pipeline(source, czlib::create_gzip(o), cfs::create_write_stream("/dev/null"),
+                               [&](boost::system::error_code ec) {
+                                   ok = !ec;
+                                   if (ec)
+                                       std::fprintf(stderr, "bench_zlib --rss: %s\n",
+                                                    ec.message().c_str());
+                               });
     l.run();
+    if (!ok)
+        std::fprintf(stderr,
+                     "bench_zlib --rss: the loop ran out of work after %llu of %llu bytes\n",
+                     (unsigned long long)source->sent(), (unsigned long long)bytes);
     return ok ? 0 : 1;
 }
 
