@@ -3,6 +3,7 @@
 #include <costream/fs/async.hpp>
 
 #include <costream/fs/fault_injection.hpp>
+#include <costream/fs/read_stream.hpp>
 #include <costream/fs/sync.hpp>
 #include <costream/loop.hpp>
 #include <costream/promise.hpp>
@@ -13,6 +14,7 @@
 
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <sys/stat.h>
@@ -466,4 +468,21 @@ TEST_CASE("fs::error is a system_error: error_code_of and catch by base class wo
     CHECK(ec == boost::system::errc::no_such_file_or_directory);
     CHECK(what == "ENOENT: no such file or directory, open '" + dir / "none" + "'");
     CHECK(code == "ENOENT");
+}
+
+TEST_CASE("completions and stream events run on the loop's thread") {
+    temp_dir dir;
+    fs::write_file_sync(dir / "f", "x");
+    const auto loop_thread = std::this_thread::get_id();
+    costream::loop l;
+    std::thread::id completed_on, read_on;
+    fs::read_file(dir / "f", [&](std::exception_ptr, costream::buffer) {
+        completed_on = std::this_thread::get_id();
+    });
+    // The stream's chunks are also delivered on the loop thread.
+    auto rs = fs::create_read_stream(dir / "f");
+    rs->on("data", [&](const costream::buffer&) { read_on = std::this_thread::get_id(); });
+    l.run();
+    CHECK(completed_on == loop_thread);
+    CHECK(read_on == loop_thread);
 }
