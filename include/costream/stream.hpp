@@ -4,11 +4,14 @@
 
 #include <costream/config.hpp>
 #include <costream/stream/add_abort_signal.hpp>
+#include <costream/stream/asio_duplex.hpp>
 #include <costream/stream/asio_readable.hpp>
 #include <costream/stream/asio_writable.hpp>
 #include <costream/stream/compose.hpp>
+#include <costream/stream/concepts.hpp>
 #include <costream/stream/duplex.hpp>
 #include <costream/stream/finished.hpp>
+#include <costream/stream/from.hpp>
 #include <costream/stream/operators.hpp>
 #include <costream/stream/pass_through.hpp>
 #include <costream/stream/pipe.hpp>
