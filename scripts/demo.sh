@@ -43,7 +43,9 @@ for m in "${modules[@]}"; do
         # The first comment line of each example says what it shows.
         what=$(sed -n '1s#^// *##p' "$src")
         printf '\n=== %s: %s ===\n' "$m/$name" "$what"
-        "$exe" </dev/null
+        args=()
+        [[ -f examples/$m/$name.args ]] && read -r -a args <"examples/$m/$name.args"
+        "$exe" "${args[@]}" </dev/null
         ran=$((ran + 1))
     done
 done
