@@ -7,6 +7,10 @@
 #include <costream/buffer.hpp>
 #include <costream/loop.hpp>
 #include <costream/promise.hpp>
+#include <costream/stream/asio_readable.hpp>
+#include <costream/stream/asio_writable.hpp>
+#include <costream/stream/compose.hpp>
+#include <costream/stream/concepts.hpp>
 #include <costream/stream/pass_through.hpp>
 #include <costream/stream/pipeline.hpp>
 #include <costream/stream/transform.hpp>
@@ -18,6 +22,7 @@
 #include <cctype>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace cs = costream::stream;
@@ -51,6 +56,16 @@ std::string upper_of(std::string s) {
 }
 
 } // namespace
+
+TEST_CASE("the adapters and composed duplexes model the consumer concepts") {
+    static_assert(cs::duplex_stream<local_duplex>);
+    static_assert(cs::duplex_stream<tcp_duplex>);
+    static_assert(std::is_same_v<cs::read_chunk_t<local_duplex>, costream::buffer>);
+    static_assert(cs::readable_stream<cs::asio_readable<local_socket>>);
+    static_assert(cs::writable_stream<cs::asio_writable<local_socket>>);
+    static_assert(cs::duplex_stream<cs::composed_duplex<cs::pass_through, upper>>);
+    CHECK(true);
+}
 
 TEST_CASE("a socket becomes one duplex: data both ways, then end, finish and close") {
     costream::loop l;
