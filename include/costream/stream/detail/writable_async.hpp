@@ -20,10 +20,13 @@ template <class CompletionToken>
 auto basic_writable<Chunk>::async_write(Chunk chunk, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code)>(
         [this](auto handler, Chunk c) {
-            ptr<basic_writable> self(this);
+            // No reference on the stream is captured below: the write callback and the
+            // listeners are stored in the stream itself, so a reference there would keep it
+            // alive through its own members if the write never completed.
+            basic_writable* self = this;
             using H = decltype(handler);
             auto box = std::make_shared<std::optional<H>>(std::move(handler));
-            auto fire = [self, box](const boost::system::error_code& ec) {
+            auto fire = [box](const boost::system::error_code& ec) {
                 if (!*box) return;
                 H h = std::move(**box);
                 box->reset();
@@ -50,10 +53,10 @@ auto basic_writable<Chunk>::async_write(Chunk chunk, CompletionToken&& token) {
             // comes first.
             auto ids = std::make_shared<std::array<listener_id, 4>>();
             auto done = [self, ids, fire](const boost::system::error_code& ec) mutable {
-                self->off("drain", (*ids)[0]);
-                self->off("finish", (*ids)[1]);
-                self->off("error", (*ids)[2]);
-                self->off("close", (*ids)[3]);
+                self->event_emitter::off("drain", (*ids)[0]);
+                self->event_emitter::off("finish", (*ids)[1]);
+                self->event_emitter::off("error", (*ids)[2]);
+                self->event_emitter::off("close", (*ids)[3]);
                 fire(ec);
             };
             (*ids)[0] = event_emitter::on("drain", [done]() mutable { done({}); });
