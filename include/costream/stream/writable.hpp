@@ -566,7 +566,10 @@ private:
         } else if (wstate_.has(detail::k_destroyed)) {
             err = make_error_code(errc::stream_destroyed);
         }
+        // node: err, then errored (e.g. do_final failed synchronously inside this end()),
+        // then finished each call back on the next tick; else wait for 'finish'.
         if (cb) {
+            if (!err && wstate_.errored()) err = wstate_.errored_value;
             if (err || wstate_.has(detail::k_finished))
                 next_tick([cb = std::move(cb), err]() mutable { cb(err); });
             else
