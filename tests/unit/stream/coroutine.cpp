@@ -747,8 +747,6 @@ TEST_CASE("async_end fails with the do_final error after 'error' and 'close'") {
     // cb(new Error('F'))); } }); ... try { await new Promise((res, rej) => w2.end((err) =>
     // (err ? rej(err) : res()))); } catch (e) { log('w2 end rejected ' + e.message); }
     // -> w2 error F / w2 close / w2 end rejected F
-    // (A do_final failing synchronously inside end() loses the end callback: requested from
-    // perf, writable.hpp end_() lacks Node v20.20's kErrored branch.)
     costream::loop l;
     strings log;
     auto w = cs::make<test_writable<costream::buffer>>();
@@ -773,6 +771,26 @@ TEST_CASE("async_end fails with the do_final error after 'error' and 'close'") {
     l.run();
     CHECK(p.is_fulfilled());
     CHECK(joined(log) == joined(strings{"w2 error", "w2 close", "w2 end rejected io_error"}));
+}
+
+TEST_CASE("async_end fails when do_final fails synchronously inside end()") {
+    // const w = new Writable({ write(c, e, cb) { cb(); }, final(cb) { log('_final');
+    // cb(new Error('F')); } }); w.on('error', ...); w.on('close', ...);
+    // w.end((err) => log('end cb ' + err.message)); log('sync after end');
+    // -> _final / sync after end / error F / close / end cb F
+    costream::loop l;
+    strings log;
+    auto w = cs::make<test_writable<costream::buffer>>();
+    w->final_fn = [&log](test_writable<costream::buffer>::final_callback cb) {
+        log.push_back("_final");
+        cb(make_error_code(boost::system::errc::io_error));
+    };
+    w->event_emitter::on("error", [&](const error_code&) { log.push_back("error"); });
+    w->event_emitter::on("close", [&] { log.push_back("close"); });
+    w->async_end([&](const error_code& ec) { log.push_back("end " + describe(ec)); });
+    log.push_back("sync after end");
+    l.run();
+    CHECK(joined(log) == joined(strings{"_final", "sync after end", "error", "close", "end EIO"}));
 }
 
 TEST_CASE("async_end on a finished stream fails with ERR_STREAM_ALREADY_FINISHED") {
