@@ -16,6 +16,15 @@ namespace stream_test {
 namespace cs = costream::stream;
 using boost::system::error_code;
 
+/// Trace lines as one string, one per line: a failed CHECK(joined(a) == joined(b)) prints
+/// both sequences readably.
+inline std::string joined(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v)
+        s += "\n    " + x;
+    return s;
+}
+
 /// A category whose values name messages registered by user_error(): the Asio way of
 /// carrying an application's own error text.
 class user_category : public boost::system::error_category {

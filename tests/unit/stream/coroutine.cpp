@@ -10,6 +10,8 @@
 
 #include <doctest/doctest.h>
 
+#include "../../node/stream/stream_helpers.hpp"
+
 #include <boost/system/system_error.hpp>
 
 #include <cstddef>
@@ -23,15 +25,7 @@ namespace cs = costream::stream;
 using boost::system::error_code;
 using strings = std::vector<std::string>;
 
-namespace {
-/// The lines as one string, so that a failed CHECK prints both sequences.
-std::string joined(const strings& v) {
-    std::string s;
-    for (const auto& x : v)
-        s += "\n    " + x;
-    return s;
-}
-} // namespace
+using stream_test::joined;
 
 namespace {
 

@@ -15,16 +15,6 @@ using namespace stream_test;
 using strings = std::vector<std::string>;
 
 namespace {
-/// The lines as one string, so that a failed CHECK prints both sequences.
-std::string joined(const strings& v) {
-    std::string s;
-    for (const auto& x : v)
-        s += "\n    " + x;
-    return s;
-}
-} // namespace
-
-namespace {
 // new Duplex({ read() {}, write(c, e, cb) { cb(); }, ...o })
 struct idle_duplex : cs::duplex {
     using cs::duplex::duplex;

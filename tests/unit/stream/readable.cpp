@@ -17,16 +17,6 @@ using namespace stream_test;
 using strings = std::vector<std::string>;
 
 namespace {
-/// The lines as one string, so that a failed CHECK prints both sequences.
-std::string joined(const strings& v) {
-    std::string s;
-    for (const auto& x : v)
-        s += "\n    " + x;
-    return s;
-}
-} // namespace
-
-namespace {
 // const mk = (o = {}) => new Readable({ read() {}, ...o });
 template <class Chunk = costream::buffer>
 cs::ptr<fn_readable<Chunk>> mk(cs::readable_options o = {}) {

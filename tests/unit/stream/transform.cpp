@@ -20,16 +20,6 @@ using namespace stream_test;
 using strings = std::vector<std::string>;
 
 namespace {
-/// The lines as one string, so that a failed CHECK prints both sequences.
-std::string joined(const strings& v) {
-    std::string s;
-    for (const auto& x : v)
-        s += "\n    " + x;
-    return s;
-}
-} // namespace
-
-namespace {
 /// Node's `new Transform({ transform, flush })` with the hooks as functions.
 struct fn_transform : cs::transform {
     std::function<void(costream::buffer&&, transform_callback)> transform_fn;

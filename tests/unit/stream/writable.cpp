@@ -19,16 +19,6 @@ using namespace stream_test;
 using strings = std::vector<std::string>;
 
 namespace {
-/// The lines as one string, so that a failed CHECK prints both sequences.
-std::string joined(const strings& v) {
-    std::string s;
-    for (const auto& x : v)
-        s += "\n    " + x;
-    return s;
-}
-} // namespace
-
-namespace {
 
 /// A writable with both _write and _writev (Node: `new Writable({ write, writev })`).
 struct vec_writable : cs::writable {
