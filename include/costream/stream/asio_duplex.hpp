@@ -128,20 +128,7 @@ protected:
             return;
         }
         ++writes_;
-        // The span stays valid until cb is called (writable's contract): the gathered write
-        // points into it, no vector, no copy.
-        boost::asio::async_write(
-            stream_,
-            costream::asio_buffers(std::span<const costream::buffer>(chunks.data(), chunks.size())),
-            [s = ptr<asio_duplex>(this), cb = std::move(cb)](const boost::system::error_code& ec,
-                                                             std::size_t) mutable {
-                // closed under it by destroy(): aborted, or EBADF on a continuation
-                if (s->closed_ && ec) {
-                    cb(make_error_code(errc::stream_destroyed));
-                    return;
-                }
-                cb(ec);
-            });
+        detail::write_gathered(stream_, chunks, ptr<asio_duplex>(this), closed_, std::move(cb));
     }
 
     // node: net.js Socket.prototype._final -> shutdown (afterShutdown calls cb)
@@ -181,15 +168,7 @@ private:
         reading_ = false;
         if (destroyed()) return;
         if (n > 0) {
-            costream::buffer chunk;
-            if (n < small_) {
-                chunk = costream::buffer::alloc_unsafe(n);
-                std::memcpy(chunk.data(), spare_.data(), n);
-            } else {
-                chunk = spare_.subarray(0, n);
-                spare_ = costream::buffer();
-            }
-            push(std::move(chunk));
+            push(detail::take_read_chunk(spare_, n, small_));
             if (destroyed()) return;
         }
         if (ec == boost::asio::error::eof) {

@@ -97,15 +97,7 @@ private:
         reading_ = false;
         if (destroyed()) return;
         if (n > 0) {
-            costream::buffer chunk;
-            if (n < small_) {
-                chunk = costream::buffer::alloc_unsafe(n);
-                std::memcpy(chunk.data(), spare_.data(), n);
-            } else {
-                chunk = spare_.subarray(0, n);
-                spare_ = costream::buffer();
-            }
-            push(std::move(chunk));
+            push(detail::take_read_chunk(spare_, n, small_));
             if (destroyed()) return;
         }
         if (ec == boost::asio::error::eof) {

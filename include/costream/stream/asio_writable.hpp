@@ -74,20 +74,7 @@ protected:
             return;
         }
         ++writes_;
-        // The span stays valid until cb is called (writable's contract), so the gathered
-        // write can point into it: no vector, no copy.
-        boost::asio::async_write(
-            stream_,
-            costream::asio_buffers(std::span<const costream::buffer>(chunks.data(), chunks.size())),
-            [s = ptr<asio_writable>(this), cb = std::move(cb)](const boost::system::error_code& ec,
-                                                               std::size_t) mutable {
-                // closed under it by destroy(): aborted, or EBADF on a continuation
-                if (s->closed_ && ec) {
-                    cb(make_error_code(errc::stream_destroyed));
-                    return;
-                }
-                cb(ec);
-            });
+        detail::write_gathered(stream_, chunks, ptr<asio_writable>(this), closed_, std::move(cb));
     }
 
     // node: net.js Socket.prototype._final -> shutdown
