@@ -8,6 +8,7 @@
 #include <costream/config.hpp>
 #include <costream/errc.hpp>
 #include <costream/error.hpp>
+#include <costream/loop.hpp>
 #include <costream/stream/duplex.hpp>
 #include <costream/stream/stream_base.hpp>
 #include <costream/thread_pool.hpp>
@@ -17,13 +18,16 @@
 
 #include <boost/system/error_code.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -31,62 +35,184 @@ namespace costream::zlib {
 
 namespace detail {
 
-/// The work of one thread-pool hop: up to max_steps zlib calls over the current input, each
-/// into the rest of the current chunk_size output buffer (node: one DoThreadPoolWork and
-/// processCallback per step). Written by the loop before the hop, by the pool thread during
-/// it, read by the loop after it: never by two threads at once.
-struct hop {
-    struct step {
-        costream::buffer out; // the bytes this call produced (a view of the output buffer)
-        std::size_t in_delta; // input bytes this call consumed
-        bool out_full;        // avail_out reached 0: the chunk needs more calls
-    };
+/// The result of one zlib call (node: what one processCallback sees).
+struct zlib_step {
+    costream::buffer out;          // the bytes this call produced (a view of the output buffer)
+    std::size_t in_delta = 0;      // input bytes this call consumed
+    bool out_full = false;         // avail_out reached 0: the chunk needs more calls
+    bool input_left = false;       // the last call, and the stream ended before the input did
+    boost::system::error_code err; // the call failed (then out is empty)
+    bool last() const noexcept { return err || !out_full; }
+};
+
+/// The zlib side of a zlib_stream: a job on a pool thread that makes zlib calls over the
+/// current chunk, each into the rest of the current chunk_size output buffer (node: one
+/// DoThreadPoolWork per call), and appends their results to a bounded ring that the loop
+/// hands out. The job keeps going without a loop round trip while the ring has room, and
+/// ends at the chunk's last call or when the ring is full; the loop starts it again once
+/// the consumer has taken half of the ring. So zlib works while the consumer writes, and
+/// stops when the consumer stops (at most `capacity` results wait).
+///
+/// Threads: the fields above `mutex` belong to the job while it runs and to the loop
+/// otherwise (the pool's completion orders the two); the ring slots in [consumed, produced)
+/// belong to the loop, the others to the job; the counters and flags below are under
+/// `mutex`.
+class zlib_worker {
+public:
     const std::uint8_t* in = nullptr;
     std::size_t in_len = 0;
     int flush = 0;
     std::size_t chunk_size = 0;
-    std::size_t max_steps = 1;
     costream::buffer out; // current output buffer; carried over between chunks as Node does
     std::size_t out_off = 0;
-    // results
-    std::vector<step> steps;
-    boost::system::error_code err;
-    bool input_left = false; // the stream ended before the input did
 
-    // node: processCallback's bookkeeping, repeated while the output buffer fills
-    void run(engine& e) noexcept {
-        steps.clear();
-        err.clear();
-        input_left = false;
-        for (std::size_t n = 0; n < max_steps; ++n) {
+    explicit zlib_worker(std::size_t capacity) : ring_(capacity) {}
+
+    std::size_t capacity() const noexcept { return ring_.size(); }
+
+    /// The job (pool thread). `notify()` tells the loop that results wait; it is called
+    /// only when the loop asked for it (see take()), and not for the last result, which the
+    /// job's own completion reports.
+    template <class Notify>
+    void run(engine& e, Notify&& notify) noexcept {
+        for (;;) {
+            {
+                std::lock_guard lock(mutex_);
+                if (stop_ || produced_ - consumed_ >= ring_.size()) return;
+            }
+            zlib_step& st = ring_[produced_ % ring_.size()]; // beyond produced_: the job's slot
             const std::size_t avail_out_before = chunk_size - out_off;
             e.write(flush, in, in_len, out.data() + out_off, avail_out_before);
             if (auto ec = e.error()) {
-                err = ec;
-                return;
-            }
-            const std::size_t avail_out_after = e.avail_out();
-            const std::size_t avail_in_after = e.avail_in();
-            const std::size_t in_delta = in_len - avail_in_after;
-            const std::size_t have = avail_out_before - avail_out_after;
-            step s{{}, in_delta, avail_out_after == 0};
-            if (have > 0) {
-                s.out = out.subarray(out_off, out_off + have);
+                st.err = ec;
+                st.in_delta = 0;
+                st.out_full = false;
+                st.input_left = false;
+                st.out = costream::buffer();
+            } else {
+                const std::size_t avail_out_after = e.avail_out();
+                const std::size_t avail_in_after = e.avail_in();
+                const std::size_t have = avail_out_before - avail_out_after;
+                st.err.clear();
+                st.in_delta = in_len - avail_in_after;
+                st.out_full = avail_out_after == 0;
+                st.input_left = !st.out_full && avail_in_after > 0;
+                st.out = have > 0 ? out.subarray(out_off, out_off + have) : costream::buffer();
                 out_off += have;
+                // node: exhausted the output buffer: a new one
+                if (st.out_full || out_off >= chunk_size) {
+                    out = costream::buffer::alloc_unsafe_slow(chunk_size);
+                    out_off = 0;
+                }
+                in += st.in_delta;
+                in_len = avail_in_after;
             }
-            steps.push_back(std::move(s));
-            if (avail_out_after == 0 || out_off >= chunk_size) {
-                out = costream::buffer::alloc_unsafe_slow(chunk_size);
-                out_off = 0;
+            const bool last = st.last();
+            bool wake = false;
+            {
+                std::lock_guard lock(mutex_);
+                ++produced_;
+                if (last) finished_ = true;
+                // Batches of a few results per wake-up of the loop.
+                if (notify_ && !last && produced_ - consumed_ >= notify_batch()) {
+                    notify_ = false;
+                    wake = true;
+                }
             }
-            in += in_delta;
-            in_len = avail_in_after;
-            if (avail_out_after != 0) {
-                input_left = avail_in_after > 0;
-                return;
+            if (last) return;
+            if (wake) {
+                notify();
+                // The loop thread may have been woken onto this core (all others busy):
+                // let it hand out the results now rather than after this job's time slice.
+                std::this_thread::yield();
             }
         }
     }
+
+    /// Loop: takes the next result into `st`. False if there is none yet, or if it is the
+    /// chunk's last one while the job has not completed (`job_running`): the completion
+    /// comes next. When none waits and the job runs, the job will notify() once a batch does.
+    bool take(zlib_step& st, bool job_running) {
+        std::lock_guard lock(mutex_);
+        if (consumed_ < produced_) {
+            zlib_step& slot = ring_[consumed_ % ring_.size()];
+            if (!(slot.last() && job_running)) {
+                st = std::move(slot);
+                slot.out = costream::buffer();
+                ++consumed_;
+                return true;
+            }
+        } else if (job_running) {
+            notify_ = true;
+        }
+        return false;
+    }
+
+    /// Loop: whether the job should be started again: it stopped with the ring full and
+    /// the consumer has taken at least half of it (not after the chunk's last call).
+    bool wants_restart() {
+        std::lock_guard lock(mutex_);
+        return !finished_ && produced_ - consumed_ <= ring_.size() / 2;
+    }
+
+    /// Loop: before the job starts on a new chunk.
+    void begin_chunk(const std::uint8_t* data, std::size_t len, int flush_flag) {
+        in = data;
+        in_len = len;
+        flush = flush_flag;
+        std::lock_guard lock(mutex_);
+        finished_ = false;
+        stop_ = false;
+    }
+
+    /// Loop: before the job starts (again); `awaited`: the loop waits for its results.
+    void prepare_start(bool awaited) {
+        std::lock_guard lock(mutex_);
+        stop_ = false;
+        notify_ = awaited;
+    }
+
+    /// Any thread: the running job stops after its current call (destroy(), reset()).
+    void request_stop() {
+        std::lock_guard lock(mutex_);
+        stop_ = true;
+    }
+
+    /// Loop, job not running: drops the results not handed out and gives their input back,
+    /// so the calls run again (reset() while results wait for the consumer: Node would
+    /// make those calls only after the reset). The next call starts a new output buffer.
+    void discard_pending() {
+        std::lock_guard lock(mutex_);
+        if (consumed_ == produced_) return;
+        std::size_t back = 0;
+        for (; consumed_ < produced_; ++consumed_) {
+            zlib_step& slot = ring_[consumed_ % ring_.size()];
+            back += slot.in_delta;
+            slot.out = costream::buffer();
+        }
+        in -= back;
+        in_len += back;
+        finished_ = false;
+        out = costream::buffer::alloc_unsafe_slow(chunk_size);
+        out_off = 0;
+    }
+
+    /// Loop, job not running: drops the results not handed out (destroyed stream).
+    void clear() {
+        std::lock_guard lock(mutex_);
+        for (; consumed_ < produced_; ++consumed_)
+            ring_[consumed_ % ring_.size()].out = costream::buffer();
+    }
+
+private:
+    std::size_t notify_batch() const noexcept { return std::max<std::size_t>(1, ring_.size() / 4); }
+
+    std::vector<zlib_step> ring_;
+    std::mutex mutex_;
+    std::uint64_t produced_ = 0, consumed_ = 0;
+    bool notify_ = false;   // the loop waits for results: notify() after a batch
+    bool finished_ = false; // the chunk's last call was made
+    bool stop_ = false;
 };
 
 } // namespace detail
@@ -197,14 +323,15 @@ public:
 
 protected:
     zlib_stream(detail::resolved_options r, const stream::duplex_options& so)
-        : base(so), opts_(std::move(r)), level_(opts_.level), strategy_(opts_.strategy) {
+        : base(so), opts_(std::move(r)), level_(opts_.level), strategy_(opts_.strategy),
+          worker_(ring_capacity(opts_.chunk_size)) {
         // node: transform.js `this._readableState.sync = false`
         this->clear_readable_sync();
         engine_ = std::make_unique<detail::engine>(opts_);
         if (engine_->init_failed())
             throw costream::error(errc::zlib_initialization_failed, "Initialization failed");
-        hop_.chunk_size = opts_.chunk_size;
-        hop_.out = costream::buffer::alloc_unsafe_slow(opts_.chunk_size);
+        worker_.chunk_size = opts_.chunk_size;
+        worker_.out = costream::buffer::alloc_unsafe_slow(opts_.chunk_size);
         // flush(kind) writes an empty view at offset `kind` of this private storage (Node
         // tags its empty flush buffers with a symbol; a view's position is our tag).
         flush_marker_ = costream::buffer::alloc_unsafe_slow(8);
@@ -269,9 +396,10 @@ protected:
     // node: ZlibBase.prototype._destroy -> _close(this)
     void do_destroy(const boost::system::error_code& ec, destroy_callback cb) override {
         close_engine();
+        worker_.request_stop();
         // node: a chunk on the pool still calls back when it returns; one that waits for
         // the consumer never does
-        if (!in_flight_) wcb_.reset();
+        if (!awaiting_) wcb_.reset();
         pending_cb_.reset();
         cb(ec);
     }
@@ -293,47 +421,89 @@ private:
             return;
         }
         in_ = std::move(chunk);
-        hop_.in = in_.data();
-        hop_.in_len = in_.size();
-        hop_.flush = flush_flag;
-        start_hop();
+        worker_.begin_chunk(in_.data(), in_.size(), flush_flag);
+        awaiting_ = true; // node: the chunk is on the pool
+        start_job();
     }
 
-    // Up to this many zlib calls run per pool hop; results the consumer is not ready for
-    // wait in the stream (bounded: max_steps output buffers).
-    static constexpr std::size_t max_steps_per_hop = 4;
+    // Results of zlib calls that may wait for the consumer: 256 KiB of output buffers (16 of
+    // Node's default 16 KiB chunks), at least 4.
+    static std::size_t ring_capacity(std::size_t chunk_size) {
+        return std::clamp<std::size_t>((256 * 1024) / std::max<std::size_t>(chunk_size, 1), 4, 64);
+    }
     // flush_marker_ offsets 0..5 are flush kinds; this one is params()' sync flush.
     static constexpr int params_marker = 6;
 
-    void start_hop() {
+    void start_job() {
         apply_pending();
-        hop_.max_steps = max_steps_per_hop;
-        next_step_ = 0;
+        if (!engine_ || engine_->closed()) { // a failed reset() destroyed the stream
+            awaiting_ = false;
+            this->get_loop().next_tick([s = stream::ptr<zlib_stream>(this)] { s->chunk_done(); });
+            return;
+        }
+        if (!remote_.has_value()) {
+            remote_.emplace(this->get_loop().make_remote());
+            remote_->unref(); // the job's own completion keeps the loop alive
+        }
+        worker_.prepare_start(awaiting_);
         in_flight_ = true;
+        // The input buffer stays alive while the job reads it, even if the chunk is dropped
+        // meanwhile (destroy() while the job runs ahead). `self` is safe in notify(): the
+        // job's completion, which holds a reference on the stream, is posted after it.
         costream::offload(
-            [e = engine_.get(), h = &hop_]() noexcept { h->run(*e); },
-            [s = stream::ptr<zlib_stream>(this)](std::exception_ptr) { s->on_hop_done(); });
+            [e = engine_.get(), w = &worker_, keep = in_, remote = &*remote_,
+             self = this]() noexcept {
+                w->run(*e, [remote, self] {
+                    try {
+                        remote->post([self] { self->on_results(); });
+                    } catch (...) {
+                        // no memory for the wake-up: the job's completion reports instead
+                    }
+                });
+            },
+            [s = stream::ptr<zlib_stream>(this)](std::exception_ptr) { s->on_job_done(); });
     }
 
-    void on_hop_done() {
+    void on_job_done() {
         in_flight_ = false;
         if (close_pending_) {
             close_pending_ = false;
             engine_->close();
         }
-        // node: processCallback `if (self.destroyed) { this.cb(); return; }`
-        if (this->destroyed()) {
-            hop_.steps.clear();
-            chunk_done();
-            return;
-        }
-        deliver();
+        if (!this->destroyed()) apply_pending();
+        on_results();
     }
 
-    // node: processCallback, once per zlib call of the hop
+    // Results wait in the ring (the job notified, or completed).
+    void on_results() {
+        // node: processCallback `if (self.destroyed) { this.cb(); return; }`
+        if (this->destroyed()) {
+            if (!in_flight_) worker_.clear();
+            if (awaiting_) {
+                awaiting_ = false;
+                chunk_done();
+            }
+            return;
+        }
+        if (awaiting_) deliver();
+    }
+
+    // node: processCallback, once per zlib call
     void deliver() {
-        while (next_step_ < hop_.steps.size()) {
-            auto& st = hop_.steps[next_step_++];
+        awaiting_ = false;
+        for (;;) {
+            detail::zlib_step st;
+            if (!worker_.take(st, in_flight_)) {
+                awaiting_ = true;             // node: the next call is on the pool
+                if (!in_flight_) start_job(); // it stopped with the ring full
+                return;
+            }
+            if (!in_flight_ && worker_.wants_restart()) start_job();
+            if (st.err) {
+                // node: zlibOnError: destroy with the error; the chunk's callback is dropped
+                this->destroy(st.err);
+                return;
+            }
             bytes_written_ += st.in_delta;
             bool full = false;
             if (!st.out.empty()) {
@@ -341,43 +511,36 @@ private:
                 full = !this->push(std::move(st.out));
             }
             if (this->destroyed()) {
-                hop_.steps.clear();
+                if (!in_flight_) worker_.clear();
                 chunk_done();
                 return;
             }
-            if (st.out_full && full) {
+            if (!st.out_full) {
+                // node: the chunk is done; a stream that ended before its input did ends
+                if (st.input_left && !this->readable_ended_pushed()) this->push(nullptr);
+                chunk_done();
+                return;
+            }
+            if (full) {
                 waiting_read_ = true; // node: wait for _read before the next call
                 return;
             }
         }
-        const bool more = !hop_.steps.empty() && hop_.steps.back().out_full;
-        hop_.steps.clear();
-        if (hop_.err) {
-            // node: zlibOnError: destroy with the error; the chunk's callback is dropped
-            auto ec = hop_.err;
-            hop_.err.clear();
-            this->destroy(ec);
-            return;
-        }
-        if (more) {
-            start_hop();
-            return;
-        }
-        if (hop_.input_left && !this->readable_ended_pushed()) this->push(nullptr);
-        chunk_done();
     }
 
     // The chunk is done: node's `this.cb()` in processCallback.
     void chunk_done() {
         in_ = costream::buffer();
-        hop_.in = nullptr;
-        hop_.in_len = 0;
+        if (!in_flight_) {
+            worker_.in = nullptr;
+            worker_.in_len = 0;
+        }
         if (kind_ == chunk_kind::flush) {
             // node: transform.js final(): the _flush callback
             if (!this->destroyed() && !this->readable_ended_pushed()) this->push(nullptr);
             return;
         }
-        if (apply_params_ && !params_queue_.empty()) {
+        if (apply_params_ && !params_queue_.empty() && !this->destroyed()) {
             // params(): the sync flush is done and nothing is on the pool: switch here
             apply_params_ = false;
             auto [level, strategy] = params_queue_.front();
@@ -409,11 +572,16 @@ private:
     }
 
     void apply_pending() {
-        if (in_flight_ || !engine_ || engine_->closed()) return;
-        if (pending_reset_) {
-            pending_reset_ = false;
-            if (auto ec = engine_->reset()) this->destroy(ec);
+        if (!pending_reset_ || !engine_ || engine_->closed()) return;
+        if (in_flight_) {
+            worker_.request_stop(); // applied when the job completes
+            return;
         }
+        pending_reset_ = false;
+        // Results computed before the reset but not handed out yet are made again after it,
+        // as Node makes those calls only when the consumer asks for them.
+        worker_.discard_pending();
+        if (auto ec = engine_->reset()) this->destroy(ec);
     }
 
     void close_engine() {
@@ -427,7 +595,8 @@ private:
     detail::resolved_options opts_;
     int level_, strategy_;
     std::unique_ptr<detail::engine> engine_;
-    detail::hop hop_;
+    detail::zlib_worker worker_;
+    std::optional<loop::remote_handle> remote_; // unref'd: how the job wakes the loop
     costream::buffer in_;
     costream::buffer flush_marker_;
     std::optional<write_callback> wcb_;
@@ -435,9 +604,9 @@ private:
     std::deque<std::pair<int, int>> params_queue_; // params() in write order
     std::uint64_t bytes_written_ = 0;
     std::size_t length_at_write_ = 0;
-    std::size_t next_step_ = 0;
     chunk_kind kind_ = chunk_kind::write;
-    bool in_flight_ = false;
+    bool in_flight_ = false; // the job is on the pool (it owns the engine and the worker)
+    bool awaiting_ = false;  // node: the chunk is on the pool (no result to hand out yet)
     bool waiting_read_ = false;
     bool close_pending_ = false;
     bool pending_reset_ = false;

@@ -536,3 +536,157 @@ TEST_CASE("output chunks are views of chunk_size buffers") {
     CHECK(c.sizes() == std::vector<std::size_t>{1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000,
                                                 1000, 1000, 500});
 }
+
+TEST_CASE("the zlib job stops when its ring of results is full and starts again at half") {
+    // 1 MiB of zeros: 64 zlib calls of 16 KiB output each
+    const buffer gz = zl::gzip_sync(buffer::alloc(1 << 20));
+    zl::detail::engine e(zl::detail::resolve(zl::mode::gunzip, {}));
+    zl::detail::zlib_worker w(4);
+    w.chunk_size = 16384;
+    w.out = buffer::alloc_unsafe_slow(16384);
+    w.begin_chunk(gz.data(), gz.size(), Z_FINISH);
+    int notified = 0;
+    auto notify = [&] { ++notified; };
+    zl::detail::zlib_step st;
+    std::size_t total = 0;
+    auto take = [&](bool job_running) {
+        if (!w.take(st, job_running)) return false;
+        CHECK(!st.err);
+        total += st.out.size();
+        return true;
+    };
+
+    w.prepare_start(false);
+    w.run(e, notify); // returns by itself: 4 results wait
+    CHECK_FALSE(w.wants_restart());
+    CHECK(take(false));
+    CHECK(st.out.size() == 16384);
+    CHECK(st.out_full);
+    CHECK_FALSE(w.wants_restart()); // 3 wait
+    CHECK(take(false));
+    CHECK(w.wants_restart()); // 2 wait: half the ring
+    w.prepare_start(false);
+    w.run(e, notify); // 2 more calls: full again
+    int n = 0;
+    while (take(false))
+        ++n;
+    CHECK(n == 4);
+    CHECK(total == 6 * 16384);
+    CHECK(notified == 0); // nobody waited for results
+
+    // The loop found no result while the job ran: the job wakes it after a batch (1 here).
+    CHECK_FALSE(take(true));
+    w.prepare_start(true);
+    w.run(e, notify);
+    CHECK(notified == 1);
+
+    // Hand out the rest. The last result is held back while the job still counts as
+    // running: its completion comes next, and only then is the chunk done.
+    bool last_seen = false;
+    while (!last_seen) {
+        while (take(false)) {
+            if (st.last()) {
+                last_seen = true;
+                break;
+            }
+        }
+        if (!last_seen) {
+            CHECK(w.wants_restart());
+            w.prepare_start(false);
+            w.run(e, notify);
+        }
+    }
+    CHECK(total == (1u << 20));
+    CHECK_FALSE(st.out_full);
+    CHECK_FALSE(st.input_left);
+    CHECK_FALSE(w.wants_restart()); // the chunk is finished
+}
+
+TEST_CASE("the last result of a chunk waits for the job's completion") {
+    const buffer gz = zl::gzip_sync(buffer::from("hello"));
+    zl::detail::engine e(zl::detail::resolve(zl::mode::gunzip, {}));
+    zl::detail::zlib_worker w(4);
+    w.chunk_size = 16384;
+    w.out = buffer::alloc_unsafe_slow(16384);
+    w.begin_chunk(gz.data(), gz.size(), Z_FINISH);
+    w.prepare_start(true);
+    int notified = 0;
+    w.run(e, [&] { ++notified; });
+    CHECK(notified == 0); // the completion reports the last result, not notify()
+    zl::detail::zlib_step st;
+    CHECK_FALSE(w.take(st, true));
+    CHECK(w.take(st, false));
+    CHECK(st.last());
+    CHECK(st.out.to_string() == "hello");
+}
+
+TEST_CASE(
+    "reset() while output waits for the consumer: Node's output, calls made ahead are redone") {
+    // node (v20): level 0, chunkSize 1000, highWaterMark 1000, write lcg(n, 7) and end();
+    // once the stream waits for a reader, reset(), then read everything:
+    //   const z = zlib.createDeflateRaw({level: 0, chunkSize: 1000, highWaterMark: 1000});
+    //   z.write(input); z.end();
+    //   setTimeout(() => { z.reset(); z.on('data', ...); }, 300);
+    struct reset_case {
+        bool gzip;
+        std::size_t n;
+        std::size_t written_before;              // bytesWritten when reset() is called
+        std::vector<std::size_t> sizes_not_1000; // {index, size} pairs of chunks not 1000 long
+        std::size_t chunks, total;
+        std::uint32_t crc;
+    };
+    const reset_case cases[] = {
+        {false, 20000, 20000, {1, 5}, 2, 1005, 0x601db252u},
+        {true, 20000, 20000, {0, 10, 1, 990, 2, 23}, 3, 1023, 0x156983aeu},
+        {false, 300000, 65536, {230, 406, 231, 594, 236, 499}, 237, 235499, 0x6a4418c6u},
+    };
+    for (const auto& k : cases) {
+        CAPTURE(k.n);
+        CAPTURE(k.gzip);
+        costream::loop l;
+        options o;
+        o.level = 0;
+        o.chunk_size = 1000;
+        o.stream.high_water_mark = 1000;
+        auto z = k.gzip ? zl::create_gzip(o) : zl::create_deflate_raw(o);
+        z->write(zlib_test::lcg(k.n, 7));
+        z->end();
+        l.run(); // nobody reads: the stream waits for a reader
+        CHECK(z->readable_length() == 1000);
+        CHECK(z->bytes_written() == k.written_before);
+        z->reset();
+        collector c;
+        c.attach(*z);
+        l.run();
+        CHECK(c.ended);
+        std::vector<std::size_t> odd;
+        for (std::size_t i = 0; i < c.chunks.size(); ++i)
+            if (c.chunks[i].size() != 1000) {
+                odd.push_back(i);
+                odd.push_back(c.chunks[i].size());
+            }
+        CHECK(odd == k.sizes_not_1000);
+        CHECK(c.chunks.size() == k.chunks);
+        CHECK(c.all().size() == k.total);
+        CHECK(crc(c.all()) == k.crc);
+        CHECK(z->bytes_written() == k.n);
+    }
+}
+
+TEST_CASE("destroy while output waits for the consumer: close, no write or end callback") {
+    // node: gunzip.write(gzip of 8 MiB of zeros, cb); end(cb2); (nobody reads) destroy() ->
+    //   close (neither callback runs)
+    costream::loop l;
+    std::vector<std::string> log;
+    auto s = zl::create_gunzip();
+    s->write(zl::gzip_sync(buffer::alloc(8 << 20)),
+             [&](const boost::system::error_code&) { log.push_back("write cb"); });
+    s->end([&](const boost::system::error_code&) { log.push_back("end cb"); });
+    s->on("close", [&] { log.push_back("close"); });
+    s->on("error", [&](const boost::system::error_code&) { log.push_back("error"); });
+    l.run();
+    CHECK(s->readable_length() == 16384);
+    s->destroy();
+    l.run();
+    CHECK(log == std::vector<std::string>{"close"});
+}
