@@ -8,6 +8,7 @@
 #include <costream/config.hpp>
 #include <costream/errc.hpp>
 #include <costream/error.hpp>
+#include <costream/loop.hpp>
 #include <costream/stream/duplex.hpp>
 #include <costream/stream/stream_base.hpp>
 #include <costream/thread_pool.hpp>
@@ -19,6 +20,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -28,6 +30,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -99,7 +102,7 @@ struct gzip_block {
     costream::buffer out;
     std::uint32_t crc = 0;
     boost::system::error_code err;
-    bool done = false;
+    std::atomic<bool> done{false}; // set by the pool thread after the results
 
     // pigz: a raw deflate of the block primed with the previous 32 KiB as dictionary; a
     // non-last block ends with a sync flush (byte-aligned, not final), the last with
@@ -142,6 +145,19 @@ struct gzip_block {
     }
 };
 
+// The blocks waiting for a compressing thread, shared by the stream and its pool jobs. A job
+// takes blocks until none is left, so a thread goes from one block to the next without a
+// loop round trip; at most `max_jobs` jobs run, so compression does not take every pool
+// thread (file reads and writes of the same pipeline need one) nor more threads than cores.
+struct gzip_queue {
+    explicit gzip_queue(int level, int mem_level, int strategy)
+        : deflaters(level, mem_level, strategy) {}
+    deflater_pool deflaters;
+    std::mutex mutex;
+    std::deque<std::shared_ptr<gzip_block>> blocks; // submitted, not yet taken by a job
+    std::size_t jobs = 0;                           // jobs running
+};
+
 } // namespace detail
 
 /// Parallel gzip compression (beyond Node; pigz's scheme): the input is cut into blocks
@@ -182,7 +198,8 @@ public:
           max_in_flight_(
               detail::check_range<std::size_t>(o.max_in_flight, "options.maxInFlight", 1, 1024,
                                                2 * costream::thread_pool::instance().size())),
-          pool_(std::make_shared<detail::deflater_pool>(level_, mem_level_, strategy_)) {
+          max_jobs_(default_jobs()),
+          queue_(std::make_shared<detail::gzip_queue>(level_, mem_level_, strategy_)) {
         this->clear_readable_sync(); // node: transform.js
     }
 
@@ -214,8 +231,8 @@ protected:
         read_requested_ = true;
         if (waiting_read_) {
             waiting_read_ = false;
-            feed();
-            return;
+            drain(); // compressed blocks wait for the reader, and input for their room
+            if (this->destroyed()) return;
         }
         // node: transform.js Transform.prototype._read
         if (pending_cb_) {
@@ -226,6 +243,10 @@ protected:
     }
 
     void do_destroy(const boost::system::error_code& ec, destroy_callback cb) override {
+        {
+            std::lock_guard lock(queue_->mutex);
+            queue_->blocks.clear(); // not compressed by anyone now
+        }
         wcb_.reset();
         pending_cb_.reset();
         fcb_.reset();
@@ -235,14 +256,19 @@ protected:
 private:
     static constexpr std::size_t window = 32 * 1024;
 
-    // Copies the current chunk into blocks, submitting each full one, while the limits allow.
+    // Compressing threads: the pool's threads but one (left for the file reads and writes
+    // around the stream), at most one per core.
+    static std::size_t default_jobs() {
+        const std::size_t pool = costream::thread_pool::instance().size();
+        const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+        return std::max<std::size_t>(1, std::min(pool > 1 ? pool - 1 : 1, cores));
+    }
+
+    // Copies the current chunk into blocks, submitting each full one, while max_in_flight
+    // blocks (compressing, or compressed and waiting for the reader) allow.
     void feed() {
         while (cur_off_ < cur_.size()) {
             if (jobs_.size() >= max_in_flight_) return; // resumed by drain()
-            if (!read_requested_ && this->readable_length() >= this->readable_high_water_mark()) {
-                waiting_read_ = true; // resumed by do_read()
-                return;
-            }
             if (block_.empty()) {
                 block_ = costream::buffer::alloc_unsafe_slow(block_size_);
                 block_len_ = 0;
@@ -278,20 +304,61 @@ private:
         dict_ = job->in.subarray(job->in.size() > window ? job->in.size() - window : 0);
         block_ = costream::buffer();
         block_len_ = 0;
-        read_requested_ = false; // this block's output will be pushed
         jobs_.push_back(job);
-        costream::offload([job, pool = pool_]() noexcept { job->run(*pool); },
-                          [s = stream::ptr<parallel_gzip>(this), job](std::exception_ptr) {
-                              job->done = true;
-                              s->drain();
-                          });
+        bool start = false;
+        {
+            std::lock_guard lock(queue_->mutex);
+            queue_->blocks.push_back(std::move(job));
+            if (queue_->jobs < max_jobs_) {
+                ++queue_->jobs;
+                start = true;
+            }
+        }
+        if (start) start_job();
     }
 
-    // Emits finished blocks in order.
+    // A pool job that compresses queued blocks until none is left. Each finished block wakes
+    // the loop to emit it; `self` is safe there: the job's completion, which holds a
+    // reference on the stream, is posted after the job's last wake-up.
+    void start_job() {
+        if (!remote_) {
+            remote_.emplace(this->get_loop().make_remote());
+            remote_->unref(); // the job's own completion keeps the loop alive
+        }
+        costream::offload(
+            [q = queue_, remote = &*remote_, self = this]() noexcept {
+                for (;;) {
+                    std::shared_ptr<detail::gzip_block> job;
+                    {
+                        std::lock_guard lock(q->mutex);
+                        if (q->blocks.empty()) {
+                            --q->jobs;
+                            return;
+                        }
+                        job = std::move(q->blocks.front());
+                        q->blocks.pop_front();
+                    }
+                    job->run(q->deflaters);
+                    job->done.store(true, std::memory_order_release);
+                    try {
+                        remote->post([self] { self->drain(); });
+                    } catch (...) {
+                        // no memory for the wake-up: the job's completion drains instead
+                    }
+                }
+            },
+            [s = stream::ptr<parallel_gzip>(this)](std::exception_ptr) { s->drain(); });
+    }
+
+    // Emits finished blocks in order, while the reader takes them.
     void drain() {
         if (this->destroyed()) return;
         bool freed = false;
-        while (!jobs_.empty() && jobs_.front()->done) {
+        while (!jobs_.empty() && jobs_.front()->done.load(std::memory_order_acquire)) {
+            if (!read_requested_ && this->readable_length() >= this->readable_high_water_mark()) {
+                waiting_read_ = true; // resumed by do_read()
+                break;
+            }
             auto job = std::move(jobs_.front());
             jobs_.pop_front();
             freed = true;
@@ -318,7 +385,7 @@ private:
                 return;
             }
         }
-        if (freed && wcb_ && !waiting_read_) feed();
+        if (freed && wcb_) feed();
     }
 
     void push_header() {
@@ -344,7 +411,9 @@ private:
 
     int level_, mem_level_, strategy_;
     std::size_t block_size_, max_in_flight_;
-    std::shared_ptr<detail::deflater_pool> pool_;
+    std::size_t max_jobs_;
+    std::shared_ptr<detail::gzip_queue> queue_;
+    std::optional<loop::remote_handle> remote_;            // unref'd: how the jobs wake the loop
     std::deque<std::shared_ptr<detail::gzip_block>> jobs_; // submitted, in input order
     costream::buffer block_;                               // the block being filled
     std::size_t block_len_ = 0;

@@ -260,3 +260,25 @@ TEST_CASE("a read that resumes a held chunk releases the write even above high_w
         {std::span<const std::uint8_t>(*first), std::span<const std::uint8_t>(c.all())});
     CHECK(zl::gunzip_sync(all) == zlib_test::lcg(40 * 1024, 9));
 }
+
+TEST_CASE(
+    "parallel gzip: compressed blocks wait in the stream, not in the paused reader's buffer") {
+    costream::loop l;
+    const std::size_t block = 32 * 1024;
+    auto s = zl::create_parallel_gzip({.block_size = block, .max_in_flight = 8});
+    const buffer input = zlib_test::lcg(4 << 20, 4); // incompressible: output ~ input
+    s->write(input);
+    s->end();
+    l.run(); // nobody reads
+    // One block went to the readable side (it was empty); the other compressed blocks wait
+    // for the reader within max_in_flight, and input beyond that is held back.
+    CHECK(s->readable_length() <= s->readable_high_water_mark() + block + 1024);
+    CHECK(s->readable_length() >= s->readable_high_water_mark());
+    CHECK(s->bytes_written() >= 8 * block);
+    CHECK(s->bytes_written() <= 10 * block);
+    collector c;
+    c.attach(*s);
+    l.run();
+    CHECK(c.ended);
+    CHECK(zl::gunzip_sync(c.all()) == input);
+}
