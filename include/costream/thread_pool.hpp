@@ -13,9 +13,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
-#include <deque>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -36,7 +36,18 @@ struct pool_work {
     virtual void complete() = 0;
     virtual ~pool_work() = default;
     std::shared_ptr<loop_remote> target;
+    pool_work* next_queued = nullptr; // the pool's FIFO link (no node allocation per item)
 };
+
+/// A short pause inside a spin-wait (PAUSE on x86, YIELD on ARM): lets the sibling
+/// hyper-thread run and saves power while an idle pool thread watches for work.
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield");
+#endif
+}
 
 /// The registry of thread-exit hooks (thread_pool::at_thread_exit): plain function pointers,
 /// registered once each, never removed. Read by every pool thread as it exits.
@@ -104,8 +115,30 @@ public:
         });
     }
 
-    /// A pool of `n` threads (tests may make their own; modules use instance()).
-    explicit thread_pool(std::size_t n) {
+    /// How long an idle pool thread watches for new work before it sleeps:
+    /// COSTREAM_THREADPOOL_SPIN_US microseconds (read once, clamped to [0, 10000]; 0 never
+    /// spins), else 50. Why: a loop that completes one job usually submits the next within
+    /// a few microseconds (a file copy's next write, the read-ahead); a thread that is still
+    /// watching takes it at once, where a sleeping one costs a futex wake-up and a context
+    /// switch, tens of microseconds on the critical path of every chunk. At most one thread
+    /// spins at a time, and only after it ran a job, so an idle pool costs nothing.
+    static std::chrono::microseconds default_spin() {
+        static const std::chrono::microseconds d = [] {
+            long v = 50;
+            if (const char* e = std::getenv("COSTREAM_THREADPOOL_SPIN_US")) {
+                char* end = nullptr;
+                long x = std::strtol(e, &end, 10);
+                if (end != e && x >= 0) v = x;
+            }
+            return std::chrono::microseconds(std::min<long>(v, 10000));
+        }();
+        return d;
+    }
+
+    /// A pool of `n` threads (tests may make their own; modules use instance()); an idle
+    /// thread spins for up to `spin` before it sleeps (see default_spin()).
+    explicit thread_pool(std::size_t n, std::chrono::microseconds spin = default_spin())
+        : spin_(spin) {
         threads_.reserve(n);
         for (std::size_t i = 0; i < n; ++i)
             threads_.emplace_back([this] { work(); });
@@ -130,32 +163,102 @@ public:
         std::lock_guard join_lock(join_mutex_);
         for (auto& t : threads_)
             if (t.joinable()) t.join();
+        // Work submitted after the threads stopped never runs: destroy it here.
+        std::lock_guard lock(mutex_);
+        while (detail::pool_work* w = pop())
+            delete w;
     }
 
-    /// Queues `w`; its completion is posted to w->target when done.
+    /// Queues `w`; its completion is posted to w->target when done. Wakes a sleeping
+    /// thread only when no spinning thread is there to take the work.
     void submit(std::unique_ptr<detail::pool_work> w) {
+        bool wake;
         {
             std::lock_guard lock(mutex_);
-            queue_.push_back(std::move(w));
+            detail::pool_work* p = w.release();
+            p->next_queued = nullptr;
+            if (tail_)
+                tail_->next_queued = p;
+            else
+                head_ = p;
+            tail_ = p;
+            const std::size_t n = queued_.load(std::memory_order_relaxed) + 1;
+            queued_.store(n, std::memory_order_release);
+            // Each spinner takes one item; a sleeper is woken for what is left over. A
+            // sleeper woken earlier but not yet running still counts in sleepers_; the
+            // extra item then waits for the next thread that finishes, as before.
+            wake = sleepers_ > 0 && n > spinners_;
         }
-        cv_.notify_one();
+        if (wake) cv_.notify_one();
     }
 
 private:
+    // Under mutex_.
+    detail::pool_work* pop() noexcept {
+        detail::pool_work* w = head_;
+        if (!w) return nullptr;
+        head_ = w->next_queued;
+        if (!head_) tail_ = nullptr;
+        w->next_queued = nullptr;
+        queued_.store(queued_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+        return w;
+    }
+
+    // Spins (without the lock) until work is queued or `spin_` has passed. Every few
+    // microseconds it yields the CPU: on a machine with fewer cores than runnable threads
+    // the loop thread this spinner waits for may need exactly this core (a pure PAUSE
+    // spin then delays it by a whole time slice, milliseconds).
+    void spin_for_work() const noexcept {
+        using clock = std::chrono::steady_clock;
+        const auto start = clock::now();
+        const auto until = start + spin_;
+        auto next_yield = start + std::chrono::microseconds(4);
+        for (;;) {
+            for (int i = 0; i < 32; ++i) {
+                if (queued_.load(std::memory_order_acquire) != 0) return;
+                detail::cpu_relax();
+            }
+            const auto now = clock::now();
+            if (now >= until) return;
+            if (now >= next_yield) {
+                std::this_thread::yield();
+                next_yield = now + std::chrono::microseconds(4);
+            }
+        }
+    }
+
     void work() {
+        bool may_spin = false; // only right after a job: an idle pool does not burn CPU
         for (;;) {
             std::unique_ptr<detail::pool_work> w;
             {
                 std::unique_lock lock(mutex_);
-                cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-                if (queue_.empty()) break;
-                w = std::move(queue_.front());
-                queue_.pop_front();
+                for (;;) {
+                    if (detail::pool_work* p = pop()) {
+                        w.reset(p);
+                        break;
+                    }
+                    if (stop_) break;
+                    if (may_spin && spinners_ == 0 && spin_.count() > 0) {
+                        may_spin = false;
+                        ++spinners_;
+                        lock.unlock();
+                        spin_for_work();
+                        lock.lock();
+                        --spinners_;
+                        continue; // re-check under the lock: a submit may rely on this thread
+                    }
+                    ++sleepers_;
+                    cv_.wait(lock);
+                    --sleepers_;
+                }
             }
+            if (!w) break;
             w->run();
             auto target = std::move(w->target);
             // If the loop is gone, post() destroys the task, and with it the work, here.
             target->post(detail::loop_task([w = std::move(w)]() mutable { w->complete(); }));
+            may_spin = true;
         }
         run_thread_exit_hooks();
     }
@@ -179,8 +282,15 @@ private:
     std::mutex mutex_;
     std::mutex join_mutex_; // join() from an atexit handler and the destructor
     std::condition_variable cv_;
-    std::deque<std::unique_ptr<detail::pool_work>> queue_;
+    // The FIFO of queued work, linked through pool_work::next_queued (under mutex_).
+    detail::pool_work* head_ = nullptr;
+    detail::pool_work* tail_ = nullptr;
+    // How many items are queued: written under mutex_, read by a spinning thread without it.
+    std::atomic<std::size_t> queued_{0};
+    std::size_t spinners_ = 0; // under mutex_: threads watching queued_ (at most one)
+    std::size_t sleepers_ = 0; // under mutex_: threads waiting on cv_
     bool stop_ = false;
+    std::chrono::microseconds spin_;
     std::vector<std::thread> threads_;
 };
 

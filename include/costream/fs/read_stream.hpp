@@ -204,8 +204,19 @@ private:
             push(nullptr);
             return;
         }
-        costream::buffer buf = costream::buffer::alloc_unsafe(n);
         io_ = true;
+        // The pool job is submitted after the current callback, not now: a consumer that
+        // takes the chunk this read refills usually issues its own pool work in the same
+        // callback (pipe(): 'data' -> write), and that work, not this read-ahead, is what
+        // the pipeline waits for. Submitted first, it goes to the pool thread that is still
+        // spinning for work (thread_pool::default_spin()) instead of one that must be woken.
+        // Nothing a user observes changes: io_ is set, so destroy() waits for this read
+        // exactly as for one already on the pool.
+        next_tick([s = stream::ptr<read_stream>(this), n] { s->submit_read(n); });
+    }
+
+    void submit_read(std::size_t n) {
+        costream::buffer buf = costream::buffer::alloc_unsafe(n);
         std::uint8_t* data = buf.data(); // before buf moves into the completion
         costream::offload([fd = fd_, data, n,
                            pos = pos_]() noexcept { return detail::sys::read(fd, data, n, pos); },
