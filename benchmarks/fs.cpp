@@ -1,6 +1,12 @@
 // fs: copy a 1 GiB file (in the page cache) with pipeline(fs::create_read_stream,
 // fs::create_write_stream), against cat, cp, a hand-written read/write loop and Node's
 // pipeline(fs.createReadStream, fs.createWriteStream).
+//
+// This machine's speed drifts over minutes (other work, page-cache writeback of the
+// gigabytes each run leaves dirty), so the sides are measured interleaved: round 1 runs
+// costream, cat, cp, the loop and Node once each, round 2 again, ...; each side's best of
+// the rounds is compared with the others' best from the same period. Every side overwrites
+// the same destination file, so each pays the same truncation of the previous copy.
 #include "bench.hpp"
 #include "io_common.hpp"
 
@@ -11,7 +17,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -21,6 +30,7 @@ using namespace costream_bench;
 namespace {
 
 const std::uint64_t file_bytes = std::uint64_t(1) << 30;
+const int rounds = 3;
 
 void costream_copy(const std::string& in, const std::string& out) {
     costream::loop l;
@@ -44,6 +54,14 @@ void raw_copy(const std::string& in, const std::string& out) {
     ::close(ofd);
 }
 
+// One side of the comparison: `run` performs one copy and returns its seconds (nullopt when
+// the side is unavailable, e.g. no node).
+struct side {
+    const char* name;
+    std::function<std::optional<double>()> run;
+    std::optional<double> best;
+};
+
 } // namespace
 
 int main() {
@@ -52,30 +70,73 @@ int main() {
     write_random_file(src, file_bytes);
     raw_copy(src, dst); // warm up: page cache, and the destination's blocks
 
-    double t_costream = best_seconds(3, [&] { costream_copy(src, dst); });
+    costream_copy(src, dst);
     if (std::system(("cmp -s '" + src + "' '" + dst + "'").c_str()) != 0) {
         std::fprintf(stderr, "costream copy differs\n");
         return 1;
     }
-    double t_raw = best_seconds(3, [&] { raw_copy(src, dst); });
-    double t_cat = best_child(3, {"cat", src}, "", dst).seconds;
-    double t_cp = best_child(3, {"cp", src, dst}).seconds;
-    auto node = run_node("fs.js", "'" + src + "' '" + dst + "' " + std::to_string(file_bytes));
+
+    const std::string node_args =
+        "'" + src + "' '" + dst + "' " + std::to_string(file_bytes) + " 1";
+    std::vector<side> sides{
+        {"costream",
+         [&]() -> std::optional<double> { return seconds([&] { costream_copy(src, dst); }); },
+         {}},
+        {"cat",
+         [&]() -> std::optional<double> {
+             return run_child({"cat", src}, "", dst).seconds;
+         },
+         {}},
+        {"cp",
+         [&]() -> std::optional<double> {
+             return run_child({"cp", src, dst}).seconds;
+         },
+         {}},
+        {"read/write",
+         [&]() -> std::optional<double> { return seconds([&] { raw_copy(src, dst); }); },
+         {}},
+        {"node",
+         [&]() -> std::optional<double> {
+             auto node = run_node("fs.js", node_args); // times the copy inside node
+             if (!node.count("copy_mbps") || node["copy_mbps"] <= 0) return std::nullopt;
+             return double(file_bytes) / 1e6 / node["copy_mbps"];
+         },
+         {}},
+    };
+    for (int round = 1; round <= rounds; ++round) {
+        std::printf("round %d:", round);
+        std::fflush(stdout);
+        for (auto& s : sides) {
+            std::optional<double> t = s.run();
+            if (t) {
+                s.best = s.best ? std::min(*s.best, *t) : *t;
+                std::printf(" %s %.0f MB/s", s.name, mbps(file_bytes, *t));
+                std::fflush(stdout); // before the next side forks: a child must not inherit it
+            }
+        }
+        std::printf("\n");
+        std::fflush(stdout);
+    }
+    auto best_mbps = [&](const char* name) -> std::optional<double> {
+        for (auto& s : sides)
+            if (std::string(s.name) == name && s.best) return mbps(file_bytes, *s.best);
+        return std::nullopt;
+    };
 
     row r = make_row("fs", "copy a 1 GiB file with streams", "MB/s");
-    r.costream = mbps(file_bytes, t_costream);
-    r.baseline = mbps(file_bytes, t_cat);
+    r.costream = *best_mbps("costream");
+    r.baseline = best_mbps("cat");
     r.baseline_name = "cat";
-    if (node.count("copy_mbps")) r.node = node["copy_mbps"];
+    r.node = best_mbps("node");
     report(r);
     row c = make_row("fs", "copy a 1 GiB file vs cp", "MB/s");
     c.costream = r.costream;
-    c.baseline = mbps(file_bytes, t_cp);
+    c.baseline = best_mbps("cp");
     c.baseline_name = "cp";
     report(c);
     row w = make_row("fs", "copy a 1 GiB file vs read/write loop", "MB/s");
     w.costream = r.costream;
-    w.baseline = mbps(file_bytes, t_raw);
+    w.baseline = best_mbps("read/write");
     w.baseline_name = "read/write";
     report(w);
     return 0;
