@@ -177,18 +177,6 @@ Chunk from_to_chunk(V&& v) {
         return Chunk(std::forward<V>(v));
 }
 
-/// The error_code a stream is destroyed with when the source throws: a system_error's code,
-/// else EIO (the exception itself is kept by the stream, see from_readable::failure()).
-inline boost::system::error_code from_exception_code(const std::exception_ptr& e) {
-    try {
-        std::rethrow_exception(e);
-    } catch (const boost::system::system_error& se) {
-        if (se.code()) return se.code();
-    } catch (...) {
-    }
-    return make_error_code(boost::system::errc::io_error);
-}
-
 } // namespace detail
 
 /// Whether from() accepts a source of type S (Node throws ERR_INVALID_ARG_TYPE at run time
@@ -233,7 +221,8 @@ class from_readable final : public basic_readable<Chunk> {
 public:
     from_readable(Source src, const readable_options& o) : base(o) { src_.emplace(std::move(src)); }
 
-    /// The exception the source (range, generator, awaited item) threw, if it failed that way.
+    /// The exception the source (range, generator, awaited item) threw, if it failed that way
+    /// (the same as errored_exception() unless the stream had failed before).
     std::exception_ptr failure() const noexcept { return failure_; }
 
 protected:
@@ -284,7 +273,7 @@ private:
 
     void fail(std::exception_ptr e) {
         failure_ = e;
-        this->destroy(detail::from_exception_code(e));
+        this->destroy(std::move(e));
     }
 
     /// Gives the next item as std::optional<item>; empty at the end of a sync source.
@@ -441,8 +430,9 @@ private:
 ///   std::optional<T>; awaited once per item, never two at once.
 /// String-like items become std::string chunks (buffers with Chunk = costream::buffer).
 ///
-/// Errors: an exception from the source destroys the stream with its error_code (the code
-/// of a boost::system::system_error, else EIO); failure() keeps the exception. Destroying
+/// Errors: an exception from the source destroys the stream with it: error_code_of(e) (the
+/// code of a boost::system::system_error, else exception_category()'s), and failure() /
+/// errored_exception() keep the exception. Destroying
 /// the stream releases the source (Node's iterator.return()) once no item is being awaited.
 /// A source that is not one of these does not compile (Node: ERR_INVALID_ARG_TYPE).
 ///

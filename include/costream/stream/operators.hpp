@@ -54,20 +54,12 @@ namespace detail {
 
 // ---- errors ---------------------------------------------------------------------------
 
-/// The category of operator_errc: a callback threw something that is not a
-/// boost::system::system_error. The exception itself travels next to the code (see
-/// op_failure) and is what the terminal operations rethrow.
-class operator_category final : public boost::system::error_category {
-public:
-    const char* name() const noexcept override { return "costream.operator"; }
-    std::string message(int) const override { return "an operator callback threw"; }
-};
-inline const boost::system::error_category& operator_category_instance() noexcept {
-    static const operator_category c;
-    return c;
-}
+/// The error of an operator whose callback threw something that is not a
+/// boost::system::system_error: stream::exception_category()'s (as for any stream destroyed by
+/// an exception). The exception itself travels next to the code (see op_failure) and is what
+/// the terminal operations rethrow.
 inline boost::system::error_code callback_threw() noexcept {
-    return {1, operator_category_instance()};
+    return {1, exception_category()};
 }
 
 /// Carried by operator streams: the exception a callback threw, so that consumers further
@@ -81,6 +73,7 @@ struct op_failure {
 /// exception when `s` is an operator stream that caught one, else system_error(ec).
 inline std::exception_ptr failure_of(stream_base* s, const boost::system::error_code& ec) {
     if (auto* f = dynamic_cast<op_failure*>(s); f && f->failure) return f->failure;
+    if (auto e = s->errored_exception(); e && s->errored() == ec) return e;
     return std::make_exception_ptr(boost::system::system_error(ec));
 }
 

@@ -89,7 +89,7 @@ void unpipe_impl(basic_readable<Chunk>& src, stream_base* dest) {
         stream_base* s = &src;
         for (auto& d : dests) {
             unpipe_info info;
-            d->emit("unpipe", s, info);
+            d->guard([&] { d->emit("unpipe", s, info); });
         }
         return;
     }
@@ -101,7 +101,7 @@ void unpipe_impl(basic_readable<Chunk>& src, stream_base* dest) {
     if (st->pipes.empty()) src.pause();
     unpipe_info info;
     stream_base* s = &src;
-    d->emit("unpipe", s, info);
+    d->guard([&] { d->emit("unpipe", s, info); });
 }
 
 /// One pipe() call: Node's closure of Readable.prototype.pipe.
@@ -314,7 +314,8 @@ pipe(Src& src_in, Dst& dest, pipe_options opts = {}) {
             if (!error_emitted)
                 dst.destroy(er); // node: errorOrDestroy(dest, er) (autoDestroy)
             else
-                static_cast<event_emitter&>(dst).emit("error", er); // throws, as Node does
+                // node: dest.emit('error', er) without a listener throws it
+                throw detail::unhandled_error(er, dst.errored_exception());
         }
     });
 
@@ -329,7 +330,7 @@ pipe(Src& src_in, Dst& dest, pipe_options opts = {}) {
     });
 
     stream_base* s = &src;
-    d.emit("pipe", s);
+    static_cast<stream_base&>(dest).guard([&] { d.emit("pipe", s); });
 
     // node: start the flow if it has not been started already
     bool need_drain = false;

@@ -54,19 +54,6 @@ class stage_writer;
 
 namespace detail {
 
-/// Maps an exception from a function stage to the pipeline's error: the code of a
-/// boost::system::system_error, EIO for anything else (its message is lost; throw
-/// system_error to report your own code).
-inline boost::system::error_code exception_code(const std::exception_ptr& e) {
-    try {
-        std::rethrow_exception(e);
-    } catch (const boost::system::system_error& se) {
-        return se.code();
-    } catch (...) {
-    }
-    return make_error_code(boost::system::errc::io_error);
-}
-
 template <class C>
 C readable_chunk_probe(const basic_readable<C>*);
 template <class C>
@@ -395,7 +382,7 @@ costream::promise<void> run_transform(F f, It in, stage_writer<T> out,
         err = std::current_exception();
     }
     if (err) {
-        if (!p->destroyed()) p->destroy(exception_code(err));
+        if (!p->destroyed()) p->destroy(err); // keeps the exception: errored_exception()
     } else if (!p->destroyed()) {
         p->push(nullptr);
     }
@@ -417,7 +404,7 @@ costream::promise<void> run_sink(F f, It in, std::shared_ptr<State> st) {
         err = std::current_exception();
     }
     boost::system::error_code ec;
-    if (err) ec = exception_code(err);
+    if (err) ec = error_code_of(err);
     st->loop->next_tick([st, ec] { st->finish(ec); });
 }
 
@@ -624,8 +611,10 @@ auto pipeline_with(Tuple&& stages, pipeline_options opts, CompletionToken&& toke
 ///   object mode with highWaterMark 1, as Readable.from makes it);
 /// - a sink function `promise<R> f(basic_readable<C>::async_iterator in)`, last: its value is
 ///   the pipeline's value (Node's async function destination).
-/// Function stages report failure by throwing boost::system::system_error (another
-/// exception is reported as EIO).
+/// Function stages report failure by throwing: the pipeline's error is error_code_of(e) (a
+/// boost::system::system_error's code, else exception_category()'s). A listener or hook of
+/// a stream stage that throws destroys that stage with the exception (errored_exception()),
+/// which fails the pipeline the same way.
 ///
 /// Semantics (Node's pipeline.js): when all stages are done, every stream is destroyed
 /// (closed) and the completion runs on the next tick; when a stage fails, every stage is

@@ -205,7 +205,7 @@ public:
         if ((rstate_.bits & (detail::k_has_flowing | detail::k_flowing)) != detail::k_has_flowing) {
             rstate_.set(detail::k_has_flowing);
             rstate_.clear(detail::k_flowing);
-            emit("pause");
+            this->emit_guarded("pause");
         }
         rstate_.set(detail::k_has_paused | detail::k_paused);
         return *this;
@@ -454,7 +454,7 @@ private:
     }
 
     // node: readable.js readableAddChunkPushObjectMode
-    bool add_chunk_push_object(Chunk chunk) {
+    [[gnu::always_inline]] inline bool add_chunk_push_object(Chunk chunk) {
         if (rstate_.has(detail::k_ended)) {
             error_or_destroy(make_error_code(errc::stream_push_after_eof));
             return false;
@@ -488,7 +488,7 @@ private:
     }
 
     // node: readable.js addChunk, then canPushMore() (what push() returns)
-    bool add_chunk(Chunk&& chunk, bool add_to_front) {
+    [[gnu::always_inline]] inline bool add_chunk(Chunk&& chunk, bool add_to_front) {
         if (direct_emit_ok()) {
             // A 'data' listener may drop the last reference: keep the stream to the end.
             ptr<stream_base> keep(this);
@@ -516,7 +516,7 @@ private:
             ptr<stream_base> keep(this);
             clear_await_drain();
             rstate_.set(detail::k_data_emitted);
-            this->emit_hot(data_ev_, s);
+            this->guard([&] { this->emit_hot(data_ev_, s); });
             maybe_read_more();
             return can_push_more();
         } else {
@@ -536,14 +536,23 @@ private:
     // all when nobody listens, which is what Node's emit does then too).
     void emit_data(Chunk& c) {
         if constexpr (byte_chunks) {
-            if (rstate_.has(detail::k_decoder)) {
-                if (!this->has_listeners(data_ev_)) return;
-                std::string s(reinterpret_cast<const char*>(c.data()), c.size());
-                this->emit_hot(data_ev_, s);
-                return;
-            }
+            if (rstate_.has(detail::k_decoder)) [[unlikely]]
+                return emit_text(c);
         }
-        this->emit_hot(data_ev_, c);
+        // guard() written out: a lambda inside a try block is not inlined (callgrind)
+        try {
+            this->emit_hot(data_ev_, c);
+        } catch (...) {
+            this->current_threw();
+        }
+    }
+
+    // emit_data() with a decoder: 'data' gets the text. Out of line, so that the byte path
+    // above keeps its registers.
+    [[gnu::noinline]] void emit_text(Chunk& c) requires byte_chunks {
+        if (!this->has_listeners(data_ev_)) return;
+        std::string s(reinterpret_cast<const char*>(c.data()), c.size());
+        this->guard([&] { this->emit_hot(data_ev_, s); });
     }
 
     // node: state.awaitDrainWriters = null (the bookkeeping lives in pipe.hpp)
@@ -614,7 +623,11 @@ private:
         } else if (must_read) {
             rstate_.set(detail::k_reading | detail::k_sync);
             if (length_ == 0) rstate_.set(detail::k_need_readable);
-            do_read(hwm_);
+            try {
+                do_read(hwm_);
+            } catch (...) {
+                this->current_threw();
+            }
             rstate_.clear(detail::k_sync);
             if (!rstate_.has(detail::k_reading)) m = how_much_to_read(n_orig, front);
         }
@@ -719,7 +732,7 @@ private:
     void emit_readable_() {
         if (!(rstate_.bits & (detail::k_destroyed | detail::k_errored)) &&
             (length_ || rstate_.has(detail::k_ended))) {
-            emit("readable");
+            this->emit_guarded("readable");
             rstate_.clear(detail::k_emitted_readable);
         }
         if (!(rstate_.bits & (detail::k_flowing | detail::k_ended)) && length_ <= hwm_)
@@ -811,7 +824,7 @@ private:
     void resume_() {
         if (!rstate_.has(detail::k_reading)) read_impl(0);
         rstate_.clear(detail::k_resume_scheduled);
-        emit("resume");
+        this->emit_guarded("resume");
         flow();
         if ((rstate_.bits & (detail::k_flowing | detail::k_reading)) == detail::k_flowing)
             read_impl(0);
@@ -839,7 +852,11 @@ private:
                              detail::k_errored | detail::k_constructed)) == detail::k_constructed &&
             (rstate_.has(detail::k_need_readable) || length_ - m < hwm_)) {
             rstate_.set(detail::k_reading | detail::k_sync);
-            do_read(hwm_);
+            try {
+                do_read(hwm_);
+            } catch (...) {
+                this->current_threw();
+            }
             rstate_.clear(detail::k_sync);
             if (!rstate_.has(detail::k_reading)) m = how_much_to_read(std::nullopt);
         }
@@ -878,7 +895,7 @@ private:
         if (!rstate_.errored() && !rstate_.has(detail::k_close_emitted) &&
             !rstate_.has(detail::k_end_emitted) && length_ == 0) {
             rstate_.set(detail::k_end_emitted);
-            emit("end");
+            this->emit_guarded("end");
             if (end_writable_after_end()) {
                 next_tick([s = ptr<basic_readable>(this)] { s->end_writable_nt(); });
             } else if (rstate_.has(detail::k_auto_destroy)) {

@@ -10,12 +10,64 @@
 #include <costream/stream/detail/state.hpp>
 
 #include <boost/system/error_code.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <cstddef>
+#include <exception>
+#include <string>
 #include <type_traits>
 #include <utility>
 
 namespace costream::stream {
+
+namespace detail {
+class exception_category_impl final : public boost::system::error_category {
+public:
+    const char* name() const noexcept override { return "costream.exception"; }
+    std::string message(int) const override { return "an exception was thrown"; }
+};
+
+/// Thrown by pipe()'s 'error' listener for an error nobody else listens to (Node re-emits it,
+/// which throws): it must leave the 'error' emit as an uncaught exception, not be taken for a
+/// throwing listener.
+class unhandled_error : public boost::system::system_error {
+public:
+    unhandled_error(const boost::system::error_code& ec, std::exception_ptr original)
+        : boost::system::system_error(ec), original_(std::move(original)) {}
+    /// Throws what leaves the loop: the original exception if there is one.
+    [[noreturn]] void rethrow() const {
+        if (original_) std::rethrow_exception(original_);
+        throw boost::system::system_error(code());
+    }
+
+private:
+    std::exception_ptr original_;
+};
+} // namespace detail
+
+/// The category of the error_code a stream reports when it was destroyed by a C++ exception
+/// that carries no error_code of its own (anything but a boost::system::system_error): a
+/// throwing listener or hook, a throwing source of from(), operator callback or pipeline
+/// function stage. Its one value is 1. node_code() gives "UNKNOWN" (Node's thrown Error has
+/// no `code` either); the exception itself is the stream's errored_exception().
+inline const boost::system::error_category& exception_category() noexcept {
+    static const detail::exception_category_impl c;
+    return c;
+}
+
+/// The error_code a stream reports for exception `e`: the code of a
+/// boost::system::system_error (so `throw boost::system::system_error(errc::...)` reports
+/// that code), else {1, exception_category()}; empty for a null `e`.
+inline boost::system::error_code error_code_of(const std::exception_ptr& e) noexcept {
+    if (!e) return {};
+    try {
+        std::rethrow_exception(e);
+    } catch (const boost::system::system_error& se) {
+        if (se.code()) return se.code();
+    } catch (...) {
+    }
+    return {1, exception_category()};
+}
 
 class stream_base;
 template <class T>
@@ -97,6 +149,41 @@ public:
         return *this;
     }
 
+    /// Node's destroy(err) where `err` is a thrown exception: destroys the stream with
+    /// error_code_of(e) and keeps `e`, which errored_exception() then returns (unless the
+    /// stream had failed before: the first error wins).
+    stream_base& destroy(std::exception_ptr e) {
+        ptr<stream_base> keep(this);
+        if (!destroyed() && !errored()) exception_ = e;
+        destroy_impl(error_code_of(e));
+        return *this;
+    }
+
+    /// The exception behind errored(), when the stream failed by one: a listener or hook
+    /// that threw (see docs/streams.md, "Exceptions"), destroy(exception_ptr), a throwing
+    /// source of from(). Null when the stream failed with a plain error_code, or not at all.
+    /// `std::rethrow_exception(s->errored_exception())` gives the user's own exception back.
+    std::exception_ptr errored_exception() const noexcept { return exception_; }
+
+    /// Runs user code `f` (a listener emit, a hook, a user callback) for this stream: an
+    /// exception leaving it destroys the stream with that exception and does not
+    /// propagate, so that no exception escapes into the loop (DESIGN.md, "Errors"). Costs
+    /// nothing while nothing throws (table-based unwinding).
+    template <class F>
+    [[gnu::always_inline]] inline void guard(F&& f) {
+        try {
+            std::forward<F>(f)();
+        } catch (...) {
+            current_threw();
+        }
+    }
+
+    /// emit(name, args...) guarded (see guard()); for any event but 'error'.
+    template <class... Args>
+    void emit_guarded(std::string_view name, Args&&... args) {
+        guard([&] { this->emit(name, std::forward<Args>(args)...); });
+    }
+
     /// Node's `destroyed`.
     bool destroyed() const noexcept {
         return (ws_ && ws_->has(detail::k_destroyed)) || (rs_ && rs_->has(detail::k_destroyed));
@@ -133,6 +220,8 @@ public:
         void operator()(const boost::system::error_code& ec = {}) {
             if (!s_) return;
             ptr<stream_base> s = std::move(s_);
+            // do_destroy threw and its exception closed the stream (node: `called`)
+            if (s->closed()) return;
             s->on_destroy(ec);
         }
 
@@ -162,8 +251,32 @@ protected:
         check_error(ec);
         if (ws_) ws_->set(detail::k_destroyed);
         if (rs_) rs_->set(detail::k_destroyed);
-        // node: destroy.js _destroy(self, err, cb)
-        do_destroy(ec, destroy_callback(this));
+        // node: destroy.js _destroy(self, err, cb): an exception from _destroy is its error
+        try {
+            do_destroy(ec, destroy_callback(this));
+        } catch (...) {
+            if (closed()) return; // the callback had been called: Node ignores it too
+            if (!errored()) exception_ = std::current_exception();
+            on_destroy(error_code_of(std::current_exception()));
+        }
+    }
+
+    /// What a throwing listener or hook does to its stream: destroy(e), as if it had called
+    /// it. When the stream is already destroyed, the exception is kept as the stream's error
+    /// only if it has none yet and 'close' is still to come ('error' is then emitted before
+    /// 'close'); otherwise it is dropped: the first error wins, and 'error' and 'close' are
+    /// emitted once (a throwing 'error' or 'close' listener cannot recurse).
+    [[gnu::noinline, gnu::cold]] void current_threw() { user_threw(std::current_exception()); }
+    [[gnu::noinline, gnu::cold]] void user_threw(std::exception_ptr e) {
+        if (!destroyed()) {
+            destroy(std::move(e));
+            return;
+        }
+        const auto bit = detail::k_close_emitted | detail::k_error_emitted;
+        if (errored() || (ws_ && ws_->has(bit)) || (rs_ && rs_->has(bit))) return; // dropped
+        exception_ = e;
+        late_error_ = true;
+        check_error(error_code_of(e));
     }
 
     /// node: destroy.js errorOrDestroy(stream, err, sync).
@@ -191,6 +304,8 @@ protected:
                      detail::k_errored | detail::k_error_emitted);
             s->set(detail::k_constructed);
         }
+        exception_ = nullptr;
+        late_error_ = false;
     }
 
     /// node: destroyImpl.destroyer(stream, err): destroys with AbortError when the stream is
@@ -234,7 +349,12 @@ private:
                 s->emit_close_nt();
             });
         else
-            next_tick([s = ptr<stream_base>(this)] { s->emit_close_nt(); });
+            next_tick([s = ptr<stream_base>(this)] {
+                // a listener or hook threw while the stream was being destroyed without error
+                if (s->late_error_) [[unlikely]]
+                    s->emit_error_nt(s->errored());
+                s->emit_close_nt();
+            });
     }
 
     // node: destroy.js emitCloseNT
@@ -242,7 +362,7 @@ private:
         if (ws_) ws_->set(detail::k_close_emitted);
         if (rs_) rs_->set(detail::k_close_emitted);
         if ((ws_ && ws_->has(detail::k_emit_close)) || (rs_ && rs_->has(detail::k_emit_close)))
-            emit("close");
+            guard([this] { emit("close"); });
     }
 
     // node: destroy.js emitErrorNT
@@ -252,12 +372,26 @@ private:
             return;
         if (ws_) ws_->set(detail::k_error_emitted);
         if (rs_) rs_->set(detail::k_error_emitted);
-        emit("error", ec);
+        if (!has_listeners("error")) {
+            // node: emit('error') without a listener throws the error itself (an uncaught
+            // exception); it leaves run() unless loop::on_uncaught_exception handles it.
+            if (exception_) std::rethrow_exception(exception_);
+            throw boost::system::system_error(ec);
+        }
+        try {
+            emit("error", ec);
+        } catch (const detail::unhandled_error& u) {
+            u.rethrow(); // pipe(): nobody else listens to 'error' (see pipe.hpp)
+        } catch (...) {
+            user_threw(std::current_exception());
+        }
     }
 
     costream::loop* loop_;
+    std::exception_ptr exception_; // the exception behind errored(), if any
     std::size_t refs_ = 0;
     bool heap_ = false;
+    bool late_error_ = false; // user_threw recorded an error after destroy() without one
 };
 
 /// Creates a stream of type T on the heap and returns the first reference to it. Streams

@@ -375,7 +375,10 @@ private:
         else if (wstate_.has(detail::k_destroyed))
             err = make_error_code(errc::stream_destroyed);
         if (err) {
-            if (cb) next_tick([cb = std::move(cb), err]() mutable { cb(err); });
+            if (cb)
+                next_tick([s = ptr<basic_writable>(this), cb = std::move(cb), err]() mutable {
+                    s->guard([&] { cb(err); });
+                });
             error_or_destroy(err, true);
             return {false, err};
         }
@@ -384,7 +387,8 @@ private:
     }
 
     // node: writable.js writeOrBuffer
-    bool write_or_buffer(Chunk&& chunk, std::int8_t enc, write_completion&& cb) {
+    [[gnu::always_inline]] inline bool write_or_buffer(Chunk&& chunk, std::int8_t enc,
+                                                       write_completion&& cb) {
         const std::size_t len = len_of(chunk);
         length_ += len;
         const bool ret = length_ < hwm_;
@@ -398,7 +402,12 @@ private:
             if (cb) writecb_ = std::move(cb); // empty when not writing; pipe passes none
             writing_ = true;
             sync_ = true;
-            do_write(std::move(chunk), enc_of(enc), write_callback(this, ++write_seq_));
+            // guard() written out: a lambda inside a try block is not inlined (callgrind)
+            try {
+                do_write(std::move(chunk), enc_of(enc), write_callback(this, ++write_seq_));
+            } catch (...) {
+                this->current_threw();
+            }
             sync_ = false;
         }
         return ret && !wstate_.errored() && !wstate_.has(detail::k_destroyed);
@@ -412,17 +421,20 @@ private:
         writing_ = true;
         sync_ = true;
         write_callback wcb(this, ++write_seq_);
-        if (wstate_.has(detail::k_destroyed))
-            wcb(make_error_code(errc::stream_destroyed));
-        else if (writev)
-            do_writev(std::span<Chunk>(writev_chunks_), std::move(wcb));
-        else
-            do_write(std::move(*chunk), enc_of(enc), std::move(wcb));
+        this->guard([&] {
+            if (wstate_.has(detail::k_destroyed))
+                wcb(make_error_code(errc::stream_destroyed));
+            else if (writev)
+                do_writev(std::span<Chunk>(writev_chunks_), std::move(wcb));
+            else
+                do_write(std::move(*chunk), enc_of(enc), std::move(wcb));
+        });
         sync_ = false;
     }
 
     // node: writable.js onwrite
-    void onwrite(const boost::system::error_code& ec, std::uint64_t seq) {
+    [[gnu::always_inline]] inline void onwrite(const boost::system::error_code& ec,
+                                               std::uint64_t seq) {
         const bool sync = sync_;
         if (!writing_ || seq != write_seq_) {
             error_or_destroy(make_error_code(errc::multiple_callback));
@@ -463,7 +475,7 @@ private:
     // node: writable.js onwriteError
     void onwrite_error(const boost::system::error_code& ec, write_completion& cb) {
         --pendingcb_;
-        if (cb) cb(ec);
+        if (cb) this->guard([&] { cb(ec); });
         error_buffer();
         error_or_destroy(ec);
     }
@@ -481,11 +493,17 @@ private:
             !ending_ && !wstate_.has(detail::k_destroyed) && length_ == 0 && need_drain_;
         if (need_drain) {
             need_drain_ = false;
-            emit("drain");
+            this->emit_guarded("drain");
         }
         while (count-- > 0) {
             --pendingcb_;
-            if (cb) cb(boost::system::error_code());
+            if (cb) {
+                try {
+                    cb(boost::system::error_code());
+                } catch (...) {
+                    this->current_threw();
+                }
+            }
         }
         if (wstate_.has(detail::k_destroyed)) error_buffer();
         finish_maybe(false);
@@ -498,11 +516,14 @@ private:
         while (!buffered_.empty()) {
             entry e = buffered_.pop_front();
             length_ -= len_of(e.chunk);
-            if (e.cb) e.cb(wstate_.errored() ? wstate_.errored_value : destroyed_err);
+            if (e.cb)
+                this->guard(
+                    [&] { e.cb(wstate_.errored() ? wstate_.errored_value : destroyed_err); });
         }
         while (!on_finished_.empty()) {
             write_completion cb = on_finished_.pop_front();
-            if (cb) cb(wstate_.errored() ? wstate_.errored_value : destroyed_err);
+            if (cb)
+                this->guard([&] { cb(wstate_.errored() ? wstate_.errored_value : destroyed_err); });
         }
         all_buffers_ = all_noop_ = true;
     }
@@ -523,9 +544,9 @@ private:
                 cbs.reserve(n);
                 for (std::size_t i = 0; i < n; ++i)
                     cbs.push_back(std::move(buffered_[i].cb));
-                cb = [cbs = std::move(cbs)](const boost::system::error_code& ec) mutable {
+                cb = [this, cbs = std::move(cbs)](const boost::system::error_code& ec) mutable {
                     for (auto& c : cbs)
-                        if (c) c(ec);
+                        if (c) this->guard([&] { c(ec); });
                 };
             }
             writev_chunks_.clear();
@@ -571,7 +592,9 @@ private:
         if (cb) {
             if (!err && wstate_.errored()) err = wstate_.errored_value;
             if (err || wstate_.has(detail::k_finished))
-                next_tick([cb = std::move(cb), err]() mutable { cb(err); });
+                next_tick([s = ptr<basic_writable>(this), cb = std::move(cb), err]() mutable {
+                    s->guard([&] { cb(err); });
+                });
             else
                 on_finished_.push_back(std::move(cb));
         }
@@ -589,14 +612,14 @@ private:
     void call_final() {
         sync_ = true;
         ++pendingcb_;
-        do_final(final_callback(this));
+        this->guard([this] { do_final(final_callback(this)); });
         sync_ = false;
         if (final_is_default_) {
             // do_final is not overridden: Node's prefinish without _final.
             --pendingcb_;
             final_called_ = false;
             prefinished_ = true;
-            emit("prefinish");
+            this->emit_guarded("prefinish");
         }
     }
 
@@ -611,12 +634,12 @@ private:
         if (ec) {
             while (!on_finished_.empty()) {
                 write_completion cb = on_finished_.pop_front();
-                if (cb) cb(ec);
+                if (cb) this->guard([&] { cb(ec); });
             }
             error_or_destroy(ec, sync_);
         } else if (need_finish()) {
             prefinished_ = true;
-            emit("prefinish");
+            this->emit_guarded("prefinish");
             ++pendingcb_;
             next_tick([s = ptr<basic_writable>(this)] { s->finish(); });
         }
@@ -630,7 +653,7 @@ private:
                 call_final();
             } else {
                 prefinished_ = true;
-                emit("prefinish");
+                this->emit_guarded("prefinish");
             }
         }
     }
@@ -662,9 +685,9 @@ private:
         wstate_.set(detail::k_finished);
         while (!on_finished_.empty()) {
             write_completion cb = on_finished_.pop_front();
-            if (cb) cb(boost::system::error_code());
+            if (cb) this->guard([&] { cb(boost::system::error_code()); });
         }
-        emit("finish");
+        this->emit_guarded("finish");
         if (wstate_.has(detail::k_auto_destroy)) {
             const bool auto_destroy =
                 !rs_ || (rs_->has(detail::k_auto_destroy) &&

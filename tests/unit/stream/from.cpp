@@ -153,7 +153,10 @@ TEST_CASE("an exception from the source destroys the stream with its code and ke
     auto c = collect(r);
     l.run();
     CHECK(c->chunks == std::vector<int>{1, 2});
-    CHECK(c->error == boost::system::errc::io_error); // not a system_error: EIO
+    // not a system_error: the exception category's code, the exception on the stream
+    CHECK(c->error == cs::error_code_of(std::make_exception_ptr(std::runtime_error("x"))));
+    CHECK(c->error.category() == cs::exception_category());
+    CHECK(r->errored_exception() != nullptr);
     auto* impl = dynamic_cast<cs::from_readable<int, decltype(gen)>*>(r.get());
     REQUIRE(impl);
     REQUIRE(impl->failure());
