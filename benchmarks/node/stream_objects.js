@@ -4,6 +4,10 @@
 'use strict';
 const { Readable, Transform, Writable, pipeline } = require('stream');
 const n = Number(process.argv[2] || 5000000);
+// The source's highWaterMark, the same as the C++ side's (stream_objects.cpp, source_hwm):
+// 16, the object-mode default the Transform and Writable use; Readable.from()'s default of 1
+// would measure one _read() round trip per item instead of the per-item stream cost.
+const sourceHighWaterMark = 16;
 
 function* gen() {
   for (let i = 0; i < n; i++) yield { id: i, value: i * 0.5 };
@@ -15,7 +19,7 @@ function once() {
     let sum = 0;
     const t0 = process.hrtime.bigint();
     pipeline(
-      Readable.from(gen()),
+      Readable.from(gen(), { highWaterMark: sourceHighWaterMark }),
       new Transform({ objectMode: true, transform(o, e, cb) { cb(null, { id: o.id, value: o.value * 2 }); } }),
       new Writable({ objectMode: true, write(o, e, cb) { count++; sum += o.value; cb(); } }),
       (err) => {
