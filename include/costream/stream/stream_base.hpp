@@ -266,7 +266,6 @@ protected:
     /// only if it has none yet and 'close' is still to come ('error' is then emitted before
     /// 'close'); otherwise it is dropped: the first error wins, and 'error' and 'close' are
     /// emitted once (a throwing 'error' or 'close' listener cannot recurse).
-    [[gnu::noinline, gnu::cold]] void current_threw() { user_threw(std::current_exception()); }
     [[gnu::noinline, gnu::cold]] void user_threw(std::exception_ptr e) {
         if (!destroyed()) {
             destroy(std::move(e));
@@ -278,6 +277,10 @@ protected:
         late_error_ = true;
         check_error(error_code_of(e));
     }
+
+    /// user_threw(std::current_exception()), for catch blocks: out of line and cold, so that
+    /// a catch handler on a hot path is one call.
+    [[gnu::noinline, gnu::cold]] void current_threw() { user_threw(std::current_exception()); }
 
     /// node: destroy.js errorOrDestroy(stream, err, sync).
     void error_or_destroy(const boost::system::error_code& ec, bool sync = false) {
