@@ -2,7 +2,14 @@
 # consumers of costream::costream.
 
 find_program(COSTREAM_CCACHE ccache)
-if(COSTREAM_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+find_program(COSTREAM_ENV env)
+if(COSTREAM_CCACHE AND COSTREAM_ENV AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+    # The test executables use precompiled headers (tests/CMakeLists.txt): ccache caches
+    # compilations that use one only with this sloppiness (ccache 4.7 has no command-line
+    # form of it, hence env).
+    set(CMAKE_CXX_COMPILER_LAUNCHER ${COSTREAM_ENV} CCACHE_SLOPPINESS=pch_defines,time_macros
+                                    ${COSTREAM_CCACHE})
+elseif(COSTREAM_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
     set(CMAKE_CXX_COMPILER_LAUNCHER ${COSTREAM_CCACHE})
 endif()
 
