@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Headers stay modular and self-contained (STYLE.md, README "Headers"):
+# Headers stay modular and self-contained (STYLE.md; README, "Build & install"):
 #   1. every public header (include/costream/**/*.hpp outside detail/) compiles on its own,
 #      warning-free (-Wall -Wextra -Werror), as the first and only include of a file;
 #   2. what a header may pull in: the Buffer family and config/errc use no Boost at all;
@@ -12,33 +12,38 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-cxx=${CXX:-g++}
+export cxx=${CXX:-g++} root=$PWD
 jobs=${COSTREAM_JOBS:-2}
-flags=(-std=c++20 -I"$PWD/include" -Wall -Wextra -Werror -x c++)
 mapfile -t headers < <(find include/costream -name '*.hpp' -not -path '*/detail/*' | sort)
 if ((${#headers[@]} == 0)); then
     echo "check-headers: no headers found" >&2
     exit 1
 fi
 
+# The compiler on a one-line file that includes header $1 (a header as the main file draws
+# a warning), with the remaining arguments.
+on_header() {
+    local h=$1
+    shift
+    printf '#include "%s"\n' "$root/$h" |
+        "$cxx" -std=c++20 -I"$root/include" -Wall -Wextra -Werror -x c++ "$@" -
+}
+export -f on_header
+
 # 1. Each header alone (in parallel; the failures are listed, then shown one by one).
-# (from a one-line file that includes it: a header as the main file draws a warning)
-compile_alone() { printf '#include "%s"\n' "$PWD/$1" | "$cxx" "${flags[@]}" -fsyntax-only -; }
-export -f compile_alone
-export cxx flags_str="${flags[*]}"
 mapfile -t failed < <(printf '%s\n' "${headers[@]}" |
-    xargs -P "$jobs" -I{} bash -c 'flags=($flags_str); compile_alone "$1" >/dev/null 2>&1 || echo "$1"' _ {})
+    xargs -P "$jobs" -I{} bash -c 'on_header "$1" -fsyntax-only >/dev/null 2>&1 || echo "$1"' _ {})
 if ((${#failed[@]})); then
     echo "check-headers: these headers do not compile on their own:" >&2
     for h in "${failed[@]}"; do
         echo "--- $h" >&2
-        compile_alone "$h" 2>&1 | head -20 >&2 || true
+        on_header "$h" -fsyntax-only 2>&1 | head -20 >&2 || true
     done
     exit 1
 fi
 
 # 2. What each header pulls in (its full include closure, from the preprocessor).
-closure() { printf '#include "%s"\n' "$PWD/$1" | "$cxx" "${flags[@]}" -M - | tr ' \\' '\n\n' | grep -v '^$'; }
+closure() { on_header "$1" -M | tr ' \\' '\n\n' | grep -v '^$'; }
 status=0
 forbid() { # forbid <header> <pattern> <why>
     local hits
