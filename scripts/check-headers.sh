@@ -30,9 +30,16 @@ on_header() {
 }
 export -f on_header
 
-# 1. Each header alone (in parallel; the failures are listed, then shown one by one).
+# 1. Each header alone (in parallel; the failures are listed, then shown one by one). The
+# same compilation writes the header's include closure to $deps/<path with / as _>.d.
+deps=$(mktemp -d)
+export deps
+trap 'rm -rf "$deps"' EXIT
+dep_file() { echo "$deps/${1//\//_}.d"; }
+export -f dep_file
 mapfile -t failed < <(printf '%s\n' "${headers[@]}" |
-    xargs -P "$jobs" -I{} bash -c 'on_header "$1" -fsyntax-only >/dev/null 2>&1 || echo "$1"' _ {})
+    xargs -P "$jobs" -I{} bash -c \
+        'on_header "$1" -fsyntax-only -MD -MF "$(dep_file "$1")" >/dev/null 2>&1 || echo "$1"' _ {})
 if ((${#failed[@]})); then
     echo "check-headers: these headers do not compile on their own:" >&2
     for h in "${failed[@]}"; do
@@ -42,8 +49,8 @@ if ((${#failed[@]})); then
     exit 1
 fi
 
-# 2. What each header pulls in (its full include closure, from the preprocessor).
-closure() { on_header "$1" -M | tr ' \\' '\n\n' | grep -v '^$'; }
+# 2. What each header pulls in (its include closure, written by step 1).
+closure() { tr ' \\' '\n\n' <"$(dep_file "$1")" | grep -v '^$'; }
 status=0
 forbid() { # forbid <header> <pattern> <why>
     local hits
