@@ -49,6 +49,18 @@ inline void cpu_relax() noexcept {
 #endif
 }
 
+/// A duration in microseconds from the environment variable `name` (a number >= 0, clamped
+/// to 10000), else `fallback`. For tuning knobs read once at first use.
+inline std::chrono::microseconds env_microseconds(const char* name, long fallback) {
+    long v = fallback;
+    if (const char* e = std::getenv(name)) {
+        char* end = nullptr;
+        long x = std::strtol(e, &end, 10);
+        if (end != e && x >= 0) v = x;
+    }
+    return std::chrono::microseconds(std::min<long>(v, 10000));
+}
+
 /// The registry of thread-exit hooks (thread_pool::at_thread_exit): plain function pointers,
 /// registered once each, never removed. Read by every pool thread as it exits.
 struct thread_exit_registry {
@@ -123,15 +135,8 @@ public:
     /// switch, tens of microseconds on the critical path of every chunk. At most one thread
     /// spins at a time, and only after it ran a job, so an idle pool costs nothing.
     static std::chrono::microseconds default_spin() {
-        static const std::chrono::microseconds d = [] {
-            long v = 50;
-            if (const char* e = std::getenv("COSTREAM_THREADPOOL_SPIN_US")) {
-                char* end = nullptr;
-                long x = std::strtol(e, &end, 10);
-                if (end != e && x >= 0) v = x;
-            }
-            return std::chrono::microseconds(std::min<long>(v, 10000));
-        }();
+        static const std::chrono::microseconds d =
+            detail::env_microseconds("COSTREAM_THREADPOOL_SPIN_US", 50);
         return d;
     }
 
@@ -151,6 +156,14 @@ public:
     ~thread_pool() { join(); }
 
     std::size_t size() const noexcept { return threads_.size(); }
+
+    /// Whether queued work waits that no idle thread (sleeping, spinning, or woken and not
+    /// yet running) will take: every thread is busy. A job that only waits for a follow-up
+    /// on its thread (a zlib stream's parked job) gives way then. A hint, read without the
+    /// lock: it may be stale by the time the caller acts on it.
+    bool starved() const noexcept {
+        return queued_.load(std::memory_order_relaxed) > idle_.load(std::memory_order_relaxed);
+    }
 
     /// Runs the queued work, then stops and joins the threads (each runs the thread-exit
     /// hooks first). Work submitted afterwards never runs. Idempotent; the destructor calls it.
@@ -242,14 +255,18 @@ private:
                     if (may_spin && spinners_ == 0 && spin_.count() > 0) {
                         may_spin = false;
                         ++spinners_;
+                        idle_.fetch_add(1, std::memory_order_relaxed);
                         lock.unlock();
                         spin_for_work();
                         lock.lock();
+                        idle_.fetch_sub(1, std::memory_order_relaxed);
                         --spinners_;
                         continue; // re-check under the lock: a submit may rely on this thread
                     }
                     ++sleepers_;
+                    idle_.fetch_add(1, std::memory_order_relaxed);
                     cv_.wait(lock);
+                    idle_.fetch_sub(1, std::memory_order_relaxed);
                     --sleepers_;
                 }
             }
@@ -289,6 +306,8 @@ private:
     std::atomic<std::size_t> queued_{0};
     std::size_t spinners_ = 0; // under mutex_: threads watching queued_ (at most one)
     std::size_t sleepers_ = 0; // under mutex_: threads waiting on cv_
+    // spinners_ + sleepers_, written under mutex_, read by starved() without it.
+    std::atomic<std::size_t> idle_{0};
     bool stop_ = false;
     std::chrono::microseconds spin_;
     std::vector<std::thread> threads_;

@@ -19,6 +19,8 @@
 #include <boost/system/error_code.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -45,18 +47,39 @@ struct zlib_step {
     bool last() const noexcept { return err || !out_full; }
 };
 
+/// How long a zlib job waits on its pool thread, after a chunk's last call, for the loop to
+/// hand it the stream's next chunk: COSTREAM_ZLIB_LINGER_US microseconds (read once,
+/// clamped to [0, 10000]; 0 never waits), else 200. Why: a stream's chunks then run on one
+/// pool thread, one after another, instead of each on whichever thread the pool wakes; the
+/// deflate state (window, hash chains, pending output: about 260 KiB at level 6) stays in
+/// that core's cache instead of moving to another core every chunk (measured: libz took 16%
+/// more CPU time when each 64 KiB chunk ran on a different thread). The loop normally hands
+/// the next chunk within tens of microseconds (the write callback runs, the writable passes
+/// its next buffered chunk); a job that waits longer gives up and ends as before, and so
+/// does one whose thread other work needs (thread_pool::starved(): every other pool thread is
+/// busy while work waits, e.g. the file reads and writes around the stream on a pool of one).
+inline std::chrono::microseconds linger_time() {
+    static const std::chrono::microseconds d =
+        costream::detail::env_microseconds("COSTREAM_ZLIB_LINGER_US", 200);
+    return d;
+}
+
 /// The zlib side of a zlib_stream: a job on a pool thread that makes zlib calls over the
 /// current chunk, each into the rest of the current chunk_size output buffer (node: one
 /// DoThreadPoolWork per call), and appends their results to a bounded ring that the loop
 /// hands out. The job keeps going without a loop round trip while the ring has room, and
-/// ends at the chunk's last call or when the ring is full; the loop starts it again once
-/// the consumer has taken half of the ring. So zlib works while the consumer writes, and
-/// stops when the consumer stops (at most `capacity` results wait).
+/// stops when the ring is full; the loop starts it again once the consumer has taken half
+/// of the ring. So zlib works while the consumer writes, and stops when the consumer stops
+/// (at most `capacity` results wait). After the chunk's last call the job parks: it waits
+/// briefly (linger_time()) for the loop to hand it the next chunk (hand()), so that the
+/// stream's chunks run on one thread; else it ends.
 ///
-/// Threads: the fields above `mutex` belong to the job while it runs and to the loop
-/// otherwise (the pool's completion orders the two); the ring slots in [consumed, produced)
-/// belong to the loop, the others to the job; the counters and flags below are under
-/// `mutex`.
+/// Threads: the engine and the fields above `mutex` belong to the job while the worker is
+/// `running` and to the loop otherwise (parked or idle: the job touches neither until the
+/// loop hands it a chunk, under `mutex`); the ring slots in [consumed, produced) belong to
+/// the loop, the others to the job; the counters and flags below are under `mutex`. A job
+/// that ends (idle) touches nothing of the worker afterwards, so the loop may start the
+/// next job before the previous one's completion arrives.
 class zlib_worker {
 public:
     const std::uint8_t* in = nullptr;
@@ -66,19 +89,25 @@ public:
     costream::buffer out; // current output buffer; carried over between chunks as Node does
     std::size_t out_off = 0;
 
-    explicit zlib_worker(std::size_t capacity) : ring_(capacity) {}
+    /// A ring of `capacity` results; a job parks for up to `linger` after a chunk.
+    explicit zlib_worker(std::size_t capacity, std::chrono::microseconds linger = linger_time())
+        : ring_(capacity), linger_(linger) {}
 
     std::size_t capacity() const noexcept { return ring_.size(); }
 
-    /// The job (pool thread). `notify()` tells the loop that results wait; it is called
-    /// only when the loop asked for it (see take()), and not for the last result, which the
-    /// job's own completion reports.
+    /// The job (pool thread) started by start() with its `id`. `notify()` tells the loop that
+    /// results wait (false: it could not); it is called only when the loop asked for it (see
+    /// take()), and for the chunk's last result only if the job parks (else the job's own
+    /// completion reports it).
     template <class Notify>
-    void run(engine& e, Notify&& notify) noexcept {
+    void run(std::uint64_t id, engine& e, Notify&& notify) noexcept {
         for (;;) {
             {
                 std::lock_guard lock(mutex_);
-                if (stop_ || produced_ - consumed_ >= ring_.size()) return;
+                if (stop_ || produced_ - consumed_ >= ring_.size()) {
+                    phase_ = phase::idle;
+                    return;
+                }
             }
             zlib_step& st = ring_[produced_ % ring_.size()]; // beyond produced_: the job's slot
             const std::size_t avail_out_before = chunk_size - out_off;
@@ -112,14 +141,35 @@ public:
             {
                 std::lock_guard lock(mutex_);
                 ++produced_;
-                if (last) finished_ = true;
-                // Batches of a few results per wake-up of the loop.
-                if (notify_ && !last && produced_ - consumed_ >= notify_batch()) {
+                if (last) {
+                    finished_ = true;
+                    // Park (the loop may take this result and hand the next chunk from
+                    // now on) unless told to stop, or the stream failed.
+                    const bool park = !stop_ && !st.err && linger_.count() > 0;
+                    phase_ = park ? phase::parked : phase::idle;
+                    if (!park) return; // the completion reports the last result
+                    wake = notify_;
+                    notify_ = false;
+                } else if (notify_ && produced_ - consumed_ >= notify_batch()) {
+                    // Batches of a few results per wake-up of the loop.
                     notify_ = false;
                     wake = true;
                 }
             }
-            if (last) return;
+            if (last) {
+                if (wake && !notify()) {
+                    // The loop cannot be told: end, so that the completion reports.
+                    std::lock_guard lock(mutex_);
+                    if (phase_ == phase::parked && owner_ == id) {
+                        phase_ = phase::idle;
+                        return;
+                    }
+                    if (owner_ != id || phase_ != phase::running) return;
+                    continue; // handed a chunk meanwhile
+                }
+                if (!linger(id)) return;
+                continue;
+            }
             if (wake) {
                 notify();
                 // The loop thread may have been woken onto this core (all others busy):
@@ -129,33 +179,36 @@ public:
         }
     }
 
-    /// Loop: takes the next result into `st`. False if there is none yet, or if it is the
-    /// chunk's last one while the job has not completed (`job_running`): the completion
-    /// comes next. When none waits and the job runs, the job will notify() once a batch does.
-    bool take(zlib_step& st, bool job_running) {
+    /// Loop: takes the next result into `st`. False if there is none yet; then, while the
+    /// job runs, it will notify() once a batch is ready (or its chunk's last result is).
+    bool take(zlib_step& st) {
         std::lock_guard lock(mutex_);
         if (consumed_ < produced_) {
             zlib_step& slot = ring_[consumed_ % ring_.size()];
-            if (!(slot.last() && job_running)) {
-                st = std::move(slot);
-                slot.out = costream::buffer();
-                ++consumed_;
-                return true;
-            }
-        } else if (job_running) {
-            notify_ = true;
+            st = std::move(slot);
+            slot.out = costream::buffer();
+            ++consumed_;
+            return true;
         }
+        if (phase_ == phase::running) notify_ = true;
         return false;
     }
 
-    /// Loop: whether the job should be started again: it stopped with the ring full and
-    /// the consumer has taken at least half of it (not after the chunk's last call).
-    bool wants_restart() {
+    /// Loop: a job owns the engine and the fields above (it makes zlib calls).
+    bool busy() {
         std::lock_guard lock(mutex_);
-        return !finished_ && produced_ - consumed_ <= ring_.size() / 2;
+        return phase_ == phase::running;
     }
 
-    /// Loop: before the job starts on a new chunk.
+    /// Loop: whether a job should be started again: the last one stopped with the ring full
+    /// (or was stopped) before the chunk's last call, and the consumer has taken at least
+    /// half of the ring.
+    bool wants_restart() {
+        std::lock_guard lock(mutex_);
+        return phase_ == phase::idle && !finished_ && produced_ - consumed_ <= ring_.size() / 2;
+    }
+
+    /// Loop, worker not busy: a new chunk for the job.
     void begin_chunk(const std::uint8_t* data, std::size_t len, int flush_flag) {
         in = data;
         in_len = len;
@@ -165,20 +218,50 @@ public:
         stop_ = false;
     }
 
-    /// Loop: before the job starts (again); `awaited`: the loop waits for its results.
-    void prepare_start(bool awaited) {
+    /// Loop, after begin_chunk(): gives the chunk to the parked job (true), which goes on
+    /// with it on its thread; false if no job is parked (then start() a new one).
+    bool hand(bool awaited) {
+        std::lock_guard lock(mutex_);
+        if (phase_ != phase::parked || stop_) return false;
+        phase_ = phase::running;
+        notify_ = awaited;
+        poke_.store(true, std::memory_order_release);
+        return true;
+    }
+
+    /// Loop, worker not busy and no job parked: marks the worker running for a new job and
+    /// returns the job's id (run()'s first argument); `awaited`: the loop waits for its
+    /// results.
+    std::uint64_t start(bool awaited) {
         std::lock_guard lock(mutex_);
         stop_ = false;
         notify_ = awaited;
+        phase_ = phase::running;
+        owner_ = ++last_id_;
+        poke_.store(false, std::memory_order_relaxed);
+        return owner_;
     }
 
-    /// Any thread: the running job stops after its current call (destroy(), reset()).
+    /// Loop, worker not busy: releases a parked job, which ends at once. True if one was
+    /// parked (its completion is still to come).
+    bool release() {
+        std::lock_guard lock(mutex_);
+        if (phase_ != phase::parked) return false;
+        phase_ = phase::idle;
+        poke_.store(true, std::memory_order_release);
+        return true;
+    }
+
+    /// Any thread: the running job stops after its current call, a parked one ends at once
+    /// (destroy(), reset()).
     void request_stop() {
         std::lock_guard lock(mutex_);
         stop_ = true;
+        if (phase_ == phase::parked) phase_ = phase::idle;
+        poke_.store(true, std::memory_order_release);
     }
 
-    /// Loop, job not running: drops the results not handed out and gives their input back,
+    /// Loop, worker not busy: drops the results not handed out and gives their input back,
     /// so the calls run again (reset() while results wait for the consumer: Node would
     /// make those calls only after the reset). The next call starts a new output buffer.
     void discard_pending() {
@@ -197,7 +280,7 @@ public:
         out_off = 0;
     }
 
-    /// Loop, job not running: drops the results not handed out (destroyed stream).
+    /// Loop, worker not busy: drops the results not handed out (destroyed stream).
     void clear() {
         std::lock_guard lock(mutex_);
         for (; consumed_ < produced_; ++consumed_)
@@ -205,11 +288,58 @@ public:
     }
 
 private:
+    enum class phase : std::uint8_t {
+        idle,    // no job owns the engine (none runs, or one is ending)
+        running, // job `owner_` makes zlib calls
+        parked,  // job `owner_` finished its chunk and waits for hand()
+    };
+
     std::size_t notify_batch() const noexcept { return std::max<std::size_t>(1, ring_.size() / 4); }
 
+    // The parked job `id` waits for hand(), release() or request_stop() (each sets poke_),
+    // spinning with a yield every few microseconds (the loop thread it waits for may need
+    // this core), for at most linger_. True: handed a chunk, go on.
+    bool linger(std::uint64_t id) noexcept {
+        using clock = std::chrono::steady_clock;
+        const auto start = clock::now();
+        const auto until = start + linger_;
+        auto next_yield = start + std::chrono::microseconds(4);
+        for (;;) {
+            bool poked = false;
+            for (int i = 0; i < 32 && !poked; ++i) {
+                poked = poke_.load(std::memory_order_acquire);
+                if (!poked) costream::detail::cpu_relax();
+            }
+            // Other work waits for a thread and every other one is busy (a pool of one,
+            // or all threads compressing): do not hold this thread back from it.
+            const bool starved = !poked && thread_pool::instance().starved();
+            const auto now = poked || starved ? until : clock::now();
+            if (poked || now >= until) {
+                std::lock_guard lock(mutex_);
+                if (owner_ != id) return false; // released, and another job started since
+                poke_.store(false, std::memory_order_relaxed);
+                if (phase_ == phase::running) return true; // handed
+                if (phase_ == phase::idle) return false;   // released or stopped
+                if (!poked) {
+                    phase_ = phase::idle; // timed out
+                    return false;
+                }
+                continue;
+            }
+            if (now >= next_yield) {
+                std::this_thread::yield();
+                next_yield = now + std::chrono::microseconds(4);
+            }
+        }
+    }
+
     std::vector<zlib_step> ring_;
+    std::chrono::microseconds linger_;
+    std::atomic<bool> poke_{false}; // a parked job should look at phase_ (set under mutex_)
     std::mutex mutex_;
     std::uint64_t produced_ = 0, consumed_ = 0;
+    std::uint64_t owner_ = 0, last_id_ = 0; // the job that runs or is parked; the last id given
+    phase phase_ = phase::idle;
     bool notify_ = false;   // the loop waits for results: notify() after a batch
     bool finished_ = false; // the chunk's last call was made
     bool stop_ = false;
@@ -395,8 +525,8 @@ protected:
 
     // node: ZlibBase.prototype._destroy -> _close(this)
     void do_destroy(const boost::system::error_code& ec, destroy_callback cb) override {
+        worker_.request_stop(); // a parked job ends at once, so the engine is free then
         close_engine();
-        worker_.request_stop();
         // node: a chunk on the pool still calls back when it returns; one that waits for
         // the consumer never does
         if (!awaiting_) wcb_.reset();
@@ -421,9 +551,18 @@ private:
             return;
         }
         in_ = std::move(chunk);
-        worker_.begin_chunk(in_.data(), in_.size(), flush_flag);
         awaiting_ = true; // node: the chunk is on the pool
-        start_job();
+        apply_pending();
+        if (!engine_ || engine_->closed()) { // a failed reset() destroyed the stream
+            awaiting_ = false;
+            this->get_loop().next_tick([s = stream::ptr<zlib_stream>(this)] { s->chunk_done(); });
+            return;
+        }
+        worker_.begin_chunk(in_.data(), in_.size(), flush_flag);
+        job_in_ = in_;
+        // The job that made the previous chunk's calls may still wait on its thread: it
+        // goes on with this chunk there (same core, warm caches), else a new job starts.
+        if (!worker_.hand(awaiting_)) start_job();
     }
 
     // Results of zlib calls that may wait for the consumer: 256 KiB of output buffers (16 of
@@ -445,19 +584,19 @@ private:
             remote_.emplace(this->get_loop().make_remote());
             remote_->unref(); // the job's own completion keeps the loop alive
         }
-        worker_.prepare_start(awaiting_);
-        in_flight_ = true;
-        // The input buffer stays alive while the job reads it, even if the chunk is dropped
-        // meanwhile (destroy() while the job runs ahead). `self` is safe in notify(): the
-        // job's completion, which holds a reference on the stream, is posted after it.
+        const std::uint64_t id = worker_.start(awaiting_);
+        ++jobs_out_;
+        // The input buffer stays alive while a job reads it (job_in_, until no job is out),
+        // even if the chunk is dropped meanwhile (destroy() while the job runs ahead).
+        // `self` is safe in notify(): the job's completion, which holds a reference on the
+        // stream, is posted after it.
         costream::offload(
-            [e = engine_.get(), w = &worker_, keep = in_, remote = &*remote_,
-             self = this]() noexcept {
-                w->run(*e, [remote, self] {
+            [id, e = engine_.get(), w = &worker_, remote = &*remote_, self = this]() noexcept {
+                w->run(id, *e, [remote, self]() noexcept {
                     try {
-                        remote->post([self] { self->on_results(); });
+                        return remote->post([self] { self->on_results(); });
                     } catch (...) {
-                        // no memory for the wake-up: the job's completion reports instead
+                        return false; // no memory for the wake-up: the completion reports
                     }
                 });
             },
@@ -465,8 +604,10 @@ private:
     }
 
     void on_job_done() {
-        in_flight_ = false;
-        if (close_pending_) {
+        --jobs_out_;
+        const bool busy = worker_.busy();
+        if (jobs_out_ == 0) job_in_ = costream::buffer();
+        if (close_pending_ && !busy) {
             close_pending_ = false;
             engine_->close();
         }
@@ -478,7 +619,7 @@ private:
     void on_results() {
         // node: processCallback `if (self.destroyed) { this.cb(); return; }`
         if (this->destroyed()) {
-            if (!in_flight_) worker_.clear();
+            if (!worker_.busy()) worker_.clear();
             if (awaiting_) {
                 awaiting_ = false;
                 chunk_done();
@@ -493,12 +634,13 @@ private:
         awaiting_ = false;
         for (;;) {
             detail::zlib_step st;
-            if (!worker_.take(st, in_flight_)) {
-                awaiting_ = true;             // node: the next call is on the pool
-                if (!in_flight_) start_job(); // it stopped with the ring full
+            if (!worker_.take(st)) {
+                awaiting_ = true; // node: the next call is on the pool
+                // A job stopped with the ring full (or for a reset): start another.
+                if (worker_.wants_restart()) start_job();
                 return;
             }
-            if (!in_flight_ && worker_.wants_restart()) start_job();
+            if (worker_.wants_restart()) start_job();
             if (st.err) {
                 // node: zlibOnError: destroy with the error; the chunk's callback is dropped
                 this->destroy(st.err);
@@ -511,7 +653,7 @@ private:
                 full = !this->push(std::move(st.out));
             }
             if (this->destroyed()) {
-                if (!in_flight_) worker_.clear();
+                if (!worker_.busy()) worker_.clear();
                 chunk_done();
                 return;
             }
@@ -531,11 +673,12 @@ private:
     // The chunk is done: node's `this.cb()` in processCallback.
     void chunk_done() {
         in_ = costream::buffer();
-        if (!in_flight_) {
+        if (!worker_.busy()) {
             worker_.in = nullptr;
             worker_.in_len = 0;
         }
         if (kind_ == chunk_kind::flush) {
+            worker_.release(); // the stream ended: no next chunk for a parked job
             // node: transform.js final(): the _flush callback
             if (!this->destroyed() && !this->readable_ended_pushed()) this->push(nullptr);
             return;
@@ -573,20 +716,22 @@ private:
 
     void apply_pending() {
         if (!pending_reset_ || !engine_ || engine_->closed()) return;
-        if (in_flight_) {
+        if (worker_.busy()) {
             worker_.request_stop(); // applied when the job completes
             return;
         }
         pending_reset_ = false;
         // Results computed before the reset but not handed out yet are made again after it,
-        // as Node makes those calls only when the consumer asks for them.
+        // as Node makes those calls only when the consumer asks for them (by a new job: a
+        // parked one ends).
+        worker_.release();
         worker_.discard_pending();
         if (auto ec = engine_->reset()) this->destroy(ec);
     }
 
     void close_engine() {
         if (!engine_) return;
-        if (in_flight_)
+        if (worker_.busy())
             close_pending_ = true; // node: pending_close_ while a write is in progress
         else
             engine_->close();
@@ -598,6 +743,7 @@ private:
     detail::zlib_worker worker_;
     std::optional<loop::remote_handle> remote_; // unref'd: how the job wakes the loop
     costream::buffer in_;
+    costream::buffer job_in_; // the chunk a job reads: kept while any job is out
     costream::buffer flush_marker_;
     std::optional<write_callback> wcb_;
     std::optional<write_callback> pending_cb_;     // node: transform.js this[kCallback]
@@ -605,8 +751,9 @@ private:
     std::uint64_t bytes_written_ = 0;
     std::size_t length_at_write_ = 0;
     chunk_kind kind_ = chunk_kind::write;
-    bool in_flight_ = false; // the job is on the pool (it owns the engine and the worker)
-    bool awaiting_ = false;  // node: the chunk is on the pool (no result to hand out yet)
+    std::size_t jobs_out_ = 0; // offloaded jobs whose completion has not run (at most 2:
+                               // one ending, one started after it)
+    bool awaiting_ = false;    // node: the chunk is on the pool (no result to hand out yet)
     bool waiting_read_ = false;
     bool close_pending_ = false;
     bool pending_reset_ = false;

@@ -13,9 +13,14 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <latch>
+#include <mutex>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace zl = costream::zlib;
@@ -537,54 +542,61 @@ TEST_CASE("output chunks are views of chunk_size buffers") {
                                                 1000, 1000, 500});
 }
 
+namespace {
+/// A worker with 16 KiB output buffers, its first chunk `in` (kept alive by the caller).
+void first_chunk(zl::detail::zlib_worker& w, const buffer& in, int flush) {
+    w.chunk_size = 16384;
+    w.out = buffer::alloc_unsafe_slow(16384);
+    w.begin_chunk(in.data(), in.size(), flush);
+}
+} // namespace
+
 TEST_CASE("the zlib job stops when its ring of results is full and starts again at half") {
     // 1 MiB of zeros: 64 zlib calls of 16 KiB output each
     const buffer gz = zl::gzip_sync(buffer::alloc(1 << 20));
     zl::detail::engine e(zl::detail::resolve(zl::mode::gunzip, {}));
-    zl::detail::zlib_worker w(4);
-    w.chunk_size = 16384;
-    w.out = buffer::alloc_unsafe_slow(16384);
-    w.begin_chunk(gz.data(), gz.size(), Z_FINISH);
+    zl::detail::zlib_worker w(4, std::chrono::microseconds(0)); // never parks
+    first_chunk(w, gz, Z_FINISH);
     int notified = 0;
-    auto notify = [&] { ++notified; };
+    auto notify = [&] {
+        ++notified;
+        return true;
+    };
+    auto run = [&](bool awaited) { w.run(w.start(awaited), e, notify); };
     zl::detail::zlib_step st;
     std::size_t total = 0;
-    auto take = [&](bool job_running) {
-        if (!w.take(st, job_running)) return false;
+    auto take = [&] {
+        if (!w.take(st)) return false;
         CHECK(!st.err);
         total += st.out.size();
         return true;
     };
 
-    w.prepare_start(false);
-    w.run(e, notify); // returns by itself: 4 results wait
+    run(false); // returns by itself: 4 results wait
+    CHECK_FALSE(w.busy());
     CHECK_FALSE(w.wants_restart());
-    CHECK(take(false));
+    CHECK(take());
     CHECK(st.out.size() == 16384);
     CHECK(st.out_full);
     CHECK_FALSE(w.wants_restart()); // 3 wait
-    CHECK(take(false));
+    CHECK(take());
     CHECK(w.wants_restart()); // 2 wait: half the ring
-    w.prepare_start(false);
-    w.run(e, notify); // 2 more calls: full again
+    run(false);               // 2 more calls: full again
     int n = 0;
-    while (take(false))
+    while (take())
         ++n;
     CHECK(n == 4);
     CHECK(total == 6 * 16384);
     CHECK(notified == 0); // nobody waited for results
 
-    // The loop found no result while the job ran: the job wakes it after a batch (1 here).
-    CHECK_FALSE(take(true));
-    w.prepare_start(true);
-    w.run(e, notify);
+    // The loop waits for results while the job runs: the job wakes it after a batch (1 here).
+    CHECK_FALSE(take());
+    run(true);
     CHECK(notified == 1);
 
-    // Hand out the rest. The last result is held back while the job still counts as
-    // running: its completion comes next, and only then is the chunk done.
     bool last_seen = false;
     while (!last_seen) {
-        while (take(false)) {
+        while (take()) {
             if (st.last()) {
                 last_seen = true;
                 break;
@@ -592,8 +604,7 @@ TEST_CASE("the zlib job stops when its ring of results is full and starts again 
         }
         if (!last_seen) {
             CHECK(w.wants_restart());
-            w.prepare_start(false);
-            w.run(e, notify);
+            run(false);
         }
     }
     CHECK(total == (1u << 20));
@@ -602,22 +613,130 @@ TEST_CASE("the zlib job stops when its ring of results is full and starts again 
     CHECK_FALSE(w.wants_restart()); // the chunk is finished
 }
 
-TEST_CASE("the last result of a chunk waits for the job's completion") {
+TEST_CASE("a job that does not park reports a chunk's last result by its completion") {
     const buffer gz = zl::gzip_sync(buffer::from("hello"));
     zl::detail::engine e(zl::detail::resolve(zl::mode::gunzip, {}));
-    zl::detail::zlib_worker w(4);
-    w.chunk_size = 16384;
-    w.out = buffer::alloc_unsafe_slow(16384);
-    w.begin_chunk(gz.data(), gz.size(), Z_FINISH);
-    w.prepare_start(true);
+    zl::detail::zlib_worker w(4, std::chrono::microseconds(0));
+    first_chunk(w, gz, Z_FINISH);
     int notified = 0;
-    w.run(e, [&] { ++notified; });
+    w.run(w.start(true), e, [&] {
+        ++notified;
+        return true;
+    });
     CHECK(notified == 0); // the completion reports the last result, not notify()
+    CHECK_FALSE(w.busy());
+    CHECK_FALSE(w.hand(true)); // nothing parked: the next chunk needs a new job
     zl::detail::zlib_step st;
-    CHECK_FALSE(w.take(st, true));
-    CHECK(w.take(st, false));
+    CHECK(w.take(st));
     CHECK(st.last());
     CHECK(st.out.to_string() == "hello");
+}
+
+TEST_CASE("a parked zlib job goes on with the next chunk on its own thread until released") {
+    // Two chunks of a deflate stream, each ending with a sync flush. The job makes the
+    // first chunk's calls, parks, notifies the waiting loop of the last result, and makes
+    // the second chunk's calls when handed it: both on the same thread.
+    const buffer a = zlib_test::text(3000), b = zlib_test::text(5000);
+    zl::detail::engine e(zl::detail::resolve(zl::mode::deflate, {}));
+    // Parks until handed a chunk or released (a day: the test hangs if neither ends it).
+    zl::detail::zlib_worker w(4, std::chrono::hours(24));
+    w.chunk_size = 16384;
+    w.out = buffer::alloc_unsafe_slow(16384);
+    std::mutex m;
+    std::condition_variable cv;
+    int notified = 0;
+    std::vector<std::thread::id> notifiers;
+    auto notify = [&] {
+        std::lock_guard lock(m);
+        ++notified;
+        notifiers.push_back(std::this_thread::get_id());
+        cv.notify_all();
+        return true;
+    };
+    auto wait_notified = [&](int n) {
+        std::unique_lock lock(m);
+        cv.wait(lock, [&] { return notified >= n; });
+    };
+    zl::detail::zlib_step st;
+    std::vector<buffer> out;
+
+    w.begin_chunk(a.data(), a.size(), Z_SYNC_FLUSH);
+    CHECK_FALSE(w.take(st)); // the loop waits: the job will notify
+    const std::uint64_t id = w.start(true);
+    CHECK(w.busy());
+    std::thread job([&] { w.run(id, e, notify); });
+    wait_notified(1);
+    CHECK_FALSE(w.busy()); // parked: the engine is the loop's again
+    REQUIRE(w.take(st));
+    CHECK(st.last());
+    out.push_back(st.out);
+
+    w.begin_chunk(b.data(), b.size(), Z_SYNC_FLUSH);
+    CHECK_FALSE(w.take(st));
+    REQUIRE(w.hand(true));
+    wait_notified(2);
+    REQUIRE(w.take(st));
+    CHECK(st.last());
+    out.push_back(st.out);
+
+    CHECK(w.release()); // no third chunk: the job ends
+    job.join();
+    CHECK_FALSE(w.release());
+    CHECK_FALSE(w.hand(true));
+    REQUIRE(notifiers.size() == 2);
+    CHECK(notifiers[0] == notifiers[1]);
+    CHECK(notifiers[0] != std::this_thread::get_id());
+    buffer all = buffer::concat(out);
+    CHECK(zl::inflate_sync(all, {.finish_flush = Z_SYNC_FLUSH}) ==
+          buffer::concat(std::vector<buffer>{a, b}));
+}
+
+TEST_CASE("a parked zlib job ends by itself when no chunk comes, or at once when stopped") {
+    const buffer a = zlib_test::text(1000);
+    zl::detail::engine e(zl::detail::resolve(zl::mode::deflate, {}));
+    zl::detail::zlib_step st;
+    {
+        zl::detail::zlib_worker w(4, std::chrono::microseconds(1));
+        first_chunk(w, a, Z_SYNC_FLUSH);
+        int notified = 0;
+        w.run(w.start(false), e, [&] {
+            ++notified;
+            return true;
+        });                   // returns after lingering 1 us
+        CHECK(notified == 0); // nobody waited
+        CHECK_FALSE(w.hand(true));
+        CHECK(w.take(st));
+        CHECK(st.last());
+    }
+    {
+        zl::detail::zlib_worker w(4, std::chrono::hours(24)); // hangs unless stop ends it
+        first_chunk(w, a, Z_SYNC_FLUSH);
+        std::atomic<bool> parked{false};
+        const std::uint64_t id = w.start(true);
+        std::thread job([&] {
+            w.run(id, e, [&] {
+                parked = true;
+                return true;
+            });
+        });
+        while (!parked)
+            std::this_thread::yield();
+        w.request_stop(); // destroy(): the parked job ends at once
+        job.join();
+        CHECK_FALSE(w.hand(true));
+        CHECK(w.take(st));
+    }
+    {
+        // The loop could not be told (its wake-up failed): the job does not park, so that
+        // its completion reports.
+        zl::detail::zlib_worker w(4, std::chrono::hours(24));
+        first_chunk(w, a, Z_SYNC_FLUSH);
+        w.run(w.start(true), e, [] { return false; }); // returns at once
+        CHECK_FALSE(w.busy());
+        CHECK_FALSE(w.hand(true));
+        CHECK(w.take(st));
+        CHECK(st.last());
+    }
 }
 
 TEST_CASE(
