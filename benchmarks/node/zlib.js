@@ -1,6 +1,8 @@
 // Node side of benchmarks/zlib.cpp.
-//   node zlib.js gzip <in> <out> <level>   -> gzip_mbps, lag_p99_ms (setInterval 10 ms lateness)
-//   node zlib.js gunzip <in.gz> <out> <raw-bytes> -> gunzip_mbps
+//   node zlib.js gzip <in> <out> <level> [buf]   -> gzip_mbps, lag_p99_ms (setInterval 10 ms
+//                                                   lateness)
+//   node zlib.js gunzip <in.gz> <out> <raw-bytes> [buf] -> gunzip_mbps
+//   (buf: zlib chunkSize and write stream highWaterMark, e.g. 65536; default: Node's defaults)
 //   node zlib.js rss <bytes>                -> streams <bytes> of generated log text through
 //                                              createGzip({level: 1}) into /dev/null
 // Prints "name<TAB>value" lines (benchmarks/bench.hpp run_node()).
@@ -10,7 +12,9 @@ const zlib = require('zlib');
 const { Readable } = require('stream');
 const { pipeline } = require('stream/promises');
 
-const [mode, a, b, c] = process.argv.slice(2);
+const [mode, a, b, c, d] = process.argv.slice(2);
+const zopts = d ? { chunkSize: Number(d) } : {};
+const wopts = d ? { highWaterMark: Number(d) } : {};
 
 function lagProbe() {
   const lags = [];
@@ -34,14 +38,14 @@ function lagProbe() {
     const bytes = fs.statSync(a).size;
     const probe = lagProbe();
     const t0 = process.hrtime.bigint();
-    await pipeline(fs.createReadStream(a), zlib.createGzip({ level: Number(c) }), fs.createWriteStream(b));
+    await pipeline(fs.createReadStream(a), zlib.createGzip({ level: Number(c), ...zopts }), fs.createWriteStream(b, wopts));
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
     const p99 = probe.stop();
     console.log(`gzip_mbps\t${bytes / 1e6 / s}`);
     console.log(`lag_p99_ms\t${p99}`);
   } else if (mode === 'gunzip') {
     const t0 = process.hrtime.bigint();
-    await pipeline(fs.createReadStream(a), zlib.createGunzip(), fs.createWriteStream(b));
+    await pipeline(fs.createReadStream(a), zlib.createGunzip(zopts), fs.createWriteStream(b, wopts));
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
     console.log(`gunzip_mbps\t${Number(c) / 1e6 / s}`);
   } else if (mode === 'rss') {
