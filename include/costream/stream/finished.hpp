@@ -161,6 +161,9 @@ struct eos_state : std::enable_shared_from_this<eos_state> {
     bool closed = false;
     listener_id on_end, on_finish, on_error, on_close, on_abort;
     std::optional<abort_signal> signal;
+    costream::loop* loop = nullptr;
+    bool user_callback = false; // `callback` is finished()'s completion, user code
+    bool in_own_tick = false;   // call() runs from eos's own next tick, not from an emit
 
     void call(const boost::system::error_code& ec) {
         if (called) return;
@@ -171,7 +174,20 @@ struct eos_state : std::enable_shared_from_this<eos_state> {
         }
         auto cb = std::move(callback);
         callback.reset();
-        if (cb) cb(ec);
+        if (!cb) return;
+        if (!user_callback || in_own_tick) {
+            cb(ec); // from a tick, an exception is uncaught at once, as in Node
+            return;
+        }
+        // The user's completion runs inside one of the stream's emits, and its exception is
+        // not the stream's: Node's eos listener lets it out as an uncaught exception and
+        // leaves the stream alone. Unwinding through the emit would make the stream destroy
+        // itself with it (a throwing listener), so it is reported from the next tick.
+        try {
+            cb(ec);
+        } catch (...) {
+            stream::detail::report_uncaught(*loop, std::current_exception());
+        }
     }
 
     // node: eos's cleanup()
@@ -214,6 +230,7 @@ std::shared_ptr<eos_state> eos(S& s, const finished_options& o, Callback&& cb) {
                   "writable side");
     auto st = std::make_shared<eos_state>();
     st->stream = &s;
+    st->loop = &s.get_loop();
     st->callback = std::forward<Callback>(cb);
     st->readable = o.readable.value_or(q::readable_node_stream(s));
     st->writable = o.writable.value_or(q::writable_node_stream(s));
@@ -266,7 +283,11 @@ std::shared_ptr<eos_state> eos(S& s, const finished_options& o, Callback&& cb) {
     st->on_close = e.on("close", [onclose, g = eos_stream_guard(st)] { onclose(); });
 
     auto later = [&](auto f) {
-        s.get_loop().next_tick([f, st, keep = ptr<stream_base>(&s)] { f(); });
+        s.get_loop().next_tick([f, st, keep = ptr<stream_base>(&s)] {
+            st->in_own_tick = true;
+            f();
+            st->in_own_tick = false;
+        });
     };
     if (st->closed) {
         later(onclose);
@@ -342,6 +363,7 @@ struct initiate_finished {
             boost::asio::dispatch(ex, [h = std::move(h), ec]() mutable { std::move(h)(ec); });
         };
         auto st = eos(*stream, opts, [fire](const boost::system::error_code& ec) { fire(ec); });
+        st->user_callback = true;
         if (slot.is_connected()) {
             // Asio cancellation acts as Node's signal: cleanup, then ABORT_ERR.
             std::weak_ptr<eos_state> w = st;

@@ -43,6 +43,15 @@ public:
 private:
     std::exception_ptr original_;
 };
+
+/// Reports `e` as an uncaught exception of loop `l`, as Node treats an exception nobody
+/// catches: a next tick rethrows it, so run() throws it, or gives it to the handler of
+/// loop::on_uncaught_exception and goes on. For exceptions a stream cannot make its error
+/// (it failed already) and code that must not unwind through its caller (a stream's
+/// internals, an emit in progress).
+inline void report_uncaught(costream::loop& l, std::exception_ptr e) {
+    l.next_tick([e = std::move(e)] { std::rethrow_exception(e); });
+}
 } // namespace detail
 
 /// The category of the error_code a stream reports when it was destroyed by a C++ exception
@@ -264,15 +273,20 @@ protected:
     /// What a throwing listener or hook does to its stream: destroy(e), as if it had called
     /// it. When the stream is already destroyed, the exception is kept as the stream's error
     /// only if it has none yet and 'close' is still to come ('error' is then emitted before
-    /// 'close'); otherwise it is dropped: the first error wins, and 'error' and 'close' are
-    /// emitted once (a throwing 'error' or 'close' listener cannot recurse).
+    /// 'close'). Otherwise the stream is left as it is (the first error wins, 'error' and
+    /// 'close' are emitted once: a throwing 'error' or 'close' listener cannot recurse) and
+    /// the exception becomes an uncaught exception of the loop, as in Node, where a listener's
+    /// exception that no stream catches is one.
     [[gnu::noinline, gnu::cold]] void user_threw(std::exception_ptr e) {
         if (!destroyed()) {
             destroy(std::move(e));
             return;
         }
         const auto bit = detail::k_close_emitted | detail::k_error_emitted;
-        if (errored() || (ws_ && ws_->has(bit)) || (rs_ && rs_->has(bit))) return; // dropped
+        if (errored() || (ws_ && ws_->has(bit)) || (rs_ && rs_->has(bit))) {
+            detail::report_uncaught(*loop_, std::move(e));
+            return;
+        }
         exception_ = e;
         late_error_ = true;
         check_error(error_code_of(e));
