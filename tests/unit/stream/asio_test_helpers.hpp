@@ -1,12 +1,14 @@
 // Helpers for the Asio adapter tests (asio_readable, asio_writable, asio_duplex): connected
 // socket pairs on the loop's executor (a local socket pair, a TCP connection on 127.0.0.1),
-// blocking helpers for the test's own end, an event recorder, and faulty_socket, a socket
-// with fault injection at the Asio level (short reads and writes, the Nth operation failing).
+// blocking helpers for the test's own end, an event recorder, an upper-casing transform, and
+// faulty_socket, a socket with fault injection at the Asio level (short reads and writes, the
+// Nth operation failing).
 #pragma once
 
 #include <costream/buffer.hpp>
 #include <costream/error.hpp>
 #include <costream/loop.hpp>
+#include <costream/stream/transform.hpp>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -17,9 +19,12 @@
 #include <boost/asio/write.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <cctype>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -106,6 +111,13 @@ struct recorder {
         });
         s.on("close", [this] { events.push_back("close"); });
     }
+    /// How many recorded events start with `prefix` ("close", "error", ...).
+    std::size_t count(std::string_view prefix) const {
+        std::size_t n = 0;
+        for (const auto& e : events)
+            n += e.starts_with(prefix);
+        return n;
+    }
     /// The events joined with ", " (readable in a failed CHECK).
     std::string str() const {
         std::string out;
@@ -114,6 +126,26 @@ struct recorder {
         return out;
     }
 };
+
+/// Node's `new Transform({ transform(c, e, cb) { cb(null, String(c).toUpperCase()); } })`
+/// for ASCII text, upper-casing each chunk in place: the same buffer goes on (no copy).
+struct upper : costream::stream::transform {
+    using costream::stream::transform::transform;
+
+protected:
+    void do_transform(costream::buffer&& c, transform_callback cb) override {
+        for (std::size_t i = 0; i < c.size(); ++i)
+            c[i] = static_cast<std::uint8_t>(std::toupper(c[i]));
+        cb({}, std::move(c));
+    }
+};
+
+/// What upper makes of `s`.
+inline std::string upper_of(std::string s) {
+    for (auto& ch : s)
+        ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    return s;
+}
 
 /// What faulty_socket does wrong. Shared by reference (several sockets may count together).
 struct fault_plan {

@@ -29,6 +29,15 @@ using stream_test::joined;
 
 namespace {
 
+/// Starts coroutine `body` (a lambda returning a costream::promise), runs the loop until
+/// nothing is left, and checks that the coroutine completed: a wait that never resumes fails.
+template <class Body>
+void run_to_completion(costream::loop& l, Body& body) {
+    auto p = body();
+    l.run();
+    CHECK(p.is_fulfilled());
+}
+
 /// Node's `new Readable({ read, destroy, ...options })` with hooks given as functions.
 template <class Chunk>
 struct test_readable : cs::basic_readable<Chunk> {
@@ -163,9 +172,7 @@ TEST_CASE("iterate yields every chunk in order then an empty optional after 'end
                       "] destroyed=" + (c->destroyed() ? "true" : "false") +
                       " readableEnded=" + (c->readable_ended() ? "true" : "false"));
     };
-    auto p = body();
-    l.run();
-    CHECK(p.is_fulfilled());
+    run_to_completion(l, body);
     CHECK(joined(log) ==
           joined(strings{"full: end event", "full: _destroy err=null", "full: close event",
                          "full: got [1,2,3,4,5] destroyed=true readableEnded=true"}));
@@ -254,9 +261,7 @@ TEST_CASE("a stream error makes next() fail with it after 'error' and 'close'") 
                           " destroyed=" + (b->destroyed() ? "true" : "false"));
         }
     };
-    auto p = body();
-    l.run();
-    CHECK(p.is_fulfilled());
+    run_to_completion(l, body);
     CHECK(joined(log) ==
           joined(strings{"error: _destroy err=EIO", "error: error event EIO", "error: close event",
                          "error: got 1", "error: loop threw io_error destroyed=true"}));
@@ -289,9 +294,7 @@ TEST_CASE("destroy with an error while next() is pending fails it, after the chu
             log.push_back("r2 threw late");
         }
     };
-    auto p = body();
-    l.run();
-    CHECK(p.is_fulfilled());
+    run_to_completion(l, body);
     CHECK(joined(log) == joined(strings{"r2 got a", "r2 error late", "r2 threw late"}));
 }
 
@@ -322,9 +325,7 @@ TEST_CASE("destroy without an error while next() is pending fails it with premat
             log.push_back("threw " + std::string(costream::node_code(e.code())));
         }
     };
-    auto p = body();
-    l.run();
-    CHECK(p.is_fulfilled());
+    run_to_completion(l, body);
     CHECK(joined(log) ==
           joined(strings{"destroying", "close", "threw ERR_STREAM_PREMATURE_CLOSE"}));
 }
@@ -350,9 +351,7 @@ TEST_CASE("leaving the iteration early destroys the stream with ABORT_ERR, then 
                       (a->destroyed() ? "true" : "false") +
                       " readableEnded=" + (a->readable_ended() ? "true" : "false"));
     };
-    auto p = body();
-    l.run();
-    CHECK(p.is_fulfilled());
+    run_to_completion(l, body);
     CHECK(joined(log) ==
           joined(strings{"break: got 1", "break: got 2", "break: _destroy err=ABORT_ERR",
                          "break: after loop destroyed=true readableEnded=false",
@@ -380,9 +379,7 @@ TEST_CASE("an exception thrown by the loop body destroys the stream with ABORT_E
                           "\" destroyed=" + (d->destroyed() ? "true" : "false"));
         }
     };
-    auto p = body();
-    l.run();
-    CHECK(p.is_fulfilled());
+    run_to_completion(l, body);
     CHECK(joined(log) ==
           joined(strings{"throw-in-body: _destroy err=ABORT_ERR",
                          "throw-in-body: caught \"body threw\" destroyed=true",
@@ -427,9 +424,7 @@ TEST_CASE("with auto_destroy false, break still destroys and a full read only re
                       " end=" + std::to_string(r4->listener_count("end")) +
                       " error=" + std::to_string(r4->listener_count("error")));
     };
-    auto p = body();
-    l.run();
-    CHECK(p.is_fulfilled());
+    run_to_completion(l, body);
     CHECK(joined(log) == joined(strings{"r3 got 1", "r3 destroyed=true", "r4 got 1",
                                         "r4 destroyed=false readable=0 end=0 error=0"}));
 }
@@ -698,9 +693,7 @@ TEST_CASE("async_write of 1 M chunks to a synchronous sink does not grow the sta
             co_await w->async_write(i);
         co_await w->async_end();
     };
-    auto p = body();
-    l.run();
-    CHECK(p.is_fulfilled());
+    run_to_completion(l, body);
     CHECK(w->sum == static_cast<long long>(n) * (n - 1) / 2);
     CHECK(w->writable_finished());
     CHECK(span.width() < 64 * 1024);
@@ -721,9 +714,7 @@ TEST_CASE("async_end completes after 'finish' (and the 'close' tick), never inli
         co_await w->async_end();
         log.push_back("end resolved");
     };
-    auto p = body();
-    l.run();
-    CHECK(p.is_fulfilled());
+    run_to_completion(l, body);
     CHECK(joined(log) == joined(strings{"prefinish", "finish", "close", "end resolved"}));
 
     // With a completion handler: after 'finish', not inside 'finish''s emit.
@@ -761,9 +752,7 @@ TEST_CASE("async_end fails with the do_final error after 'error' and 'close'") {
                           (e.code() == boost::system::errc::io_error ? "io_error" : "other"));
         }
     };
-    auto p = body();
-    l.run();
-    CHECK(p.is_fulfilled());
+    run_to_completion(l, body);
     CHECK(joined(log) == joined(strings{"w2 error", "w2 close", "w2 end rejected io_error"}));
 }
 

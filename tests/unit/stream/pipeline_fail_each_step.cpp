@@ -16,12 +16,15 @@
 #include <boost/asio/error.hpp>
 #include <doctest/doctest.h>
 
-#include <cctype>
+#include <initializer_list>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace cs = costream::stream;
 namespace ct = costream::test;
+using asio_test::upper;
+using asio_test::upper_of;
 using boost::system::error_code;
 
 namespace {
@@ -39,22 +42,97 @@ const variant variants[] = {
     {"posted, short reads and writes", true, 3, 4},
 };
 
-// A transform that upper-cases in place (the same buffer goes on).
-struct upper : cs::transform {
-    using cs::transform::transform;
+/// The memory_duplex options of one run of `v`: operation `n`, counted over every stream of
+/// the run through `ops`, fails. `loopback`: what is written comes back out.
+ct::memory_duplex_options duplex_options(const variant& v, std::size_t n,
+                                         const std::shared_ptr<std::size_t>& ops,
+                                         bool loopback = false) {
+    ct::memory_duplex_options o;
+    o.loopback = loopback;
+    o.posted = v.posted;
+    o.max_read = v.max_read;
+    o.max_write = v.max_write;
+    o.fail_at = n;
+    o.shared_operations = ops;
+    o.high_water_mark = 8;
+    return o;
+}
 
-protected:
-    void do_transform(costream::buffer&& c, transform_callback cb) override {
-        for (std::size_t i = 0; i < c.size(); ++i)
-            c[i] = static_cast<std::uint8_t>(std::toupper(c[i]));
-        cb({}, std::move(c));
+/// The fail-each-step loop: `run(n)` fails operation n and returns whether the run
+/// succeeded all the same (n was past the last operation); n = 1, 2, ... until one does.
+template <class Run>
+void fail_each_step(Run run) {
+    bool succeeded = false;
+    for (std::size_t n = 1; n < 500 && !succeeded; ++n) {
+        CAPTURE(n);
+        succeeded = run(n);
+    }
+    CHECK(succeeded);
+}
+
+/// fail_each_step for each variant: `run(v, n)`.
+template <class Run>
+void fail_each_step_of_each_variant(Run run) {
+    for (const variant& v : variants) {
+        CAPTURE(v.name);
+        fail_each_step([&](std::size_t n) { return run(v, n); });
+    }
+}
+
+/// A source stage: the payload waits to be read, then the end; its own writable side (not
+/// part of the pipeline) is ended.
+void feed_payload(ct::memory_duplex& src) {
+    src.remote_write(payload);
+    src.remote_end();
+    src.end();
+}
+
+/// What each memory_duplex stage must look like after a pipeline run, failed or not.
+void check_torn_down_once(ct::memory_duplex& s) {
+    CHECK(s.destroyed());
+    CHECK(s.close_events() == 1);
+    CHECK(s.destroy_calls() == 1);
+}
+
+/// The memory_duplex stages of a pipeline run that fails operation `n` of variant `v`: `src`
+/// holds the payload, `mid` is a loopback stage, `dst` a sink whose own readable side (not
+/// part of the pipeline) has ended, so that it is auto-destroyed after 'finish' (Node leaves a
+/// sink open otherwise). Made after the run's loop, which the streams belong to.
+struct memory_stages {
+    std::shared_ptr<std::size_t> ops = std::make_shared<std::size_t>(0);
+    cs::ptr<ct::memory_duplex> src, mid, dst;
+    memory_stages(const variant& v, std::size_t n)
+        : src(ct::memory_duplex::make(duplex_options(v, n, ops))),
+          mid(ct::memory_duplex::make(duplex_options(v, n, ops, true))),
+          dst(ct::memory_duplex::make(duplex_options(v, n, ops))) {
+        feed_payload(*src);
+        dst->remote_end();
+        dst->resume();
     }
 };
 
-std::string upper_of(std::string s) {
-    for (auto& ch : s)
-        ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    return s;
+/// Runs pipeline(stages...) until the loop has nothing left, checks that its callback ran
+/// once, and returns the error it reported.
+template <class... Stages>
+error_code run_pipeline(costream::loop& l, const Stages&... stages) {
+    int calls = 0;
+    error_code err;
+    cs::pipeline(stages..., [&](const error_code& ec) {
+        ++calls;
+        err = ec;
+    });
+    l.run(); // returned: no handler pending
+    CHECK(calls == 1);
+    return err;
+}
+
+/// Counts the 'error' events of `streams` into `errors`; each must be the injected failure.
+void count_injected_errors(int& errors, std::initializer_list<ct::memory_duplex*> streams) {
+    for (ct::memory_duplex* s : streams)
+        s->on("error", [&errors](const error_code& ec) {
+            ++errors;
+            CHECK(ec == boost::asio::error::connection_reset);
+        });
 }
 
 // Counts a stream's 'close' and 'error' events.
@@ -69,243 +147,121 @@ struct close_count {
 } // namespace
 
 TEST_CASE("pipeline over three memory_duplex stages: each failing step tears everything down") {
-    for (const variant& v : variants) {
-        CAPTURE(v.name);
-        bool succeeded = false;
-        for (std::size_t n = 1; n < 500 && !succeeded; ++n) {
-            CAPTURE(n);
-            costream::loop l;
-            auto ops = std::make_shared<std::size_t>(0);
-            auto opts = [&](bool loopback) {
-                ct::memory_duplex_options o;
-                o.loopback = loopback;
-                o.posted = v.posted;
-                o.max_read = v.max_read;
-                o.max_write = v.max_write;
-                o.fail_at = n;
-                o.shared_operations = ops;
-                o.high_water_mark = 8;
-                return o;
-            };
-            auto src = ct::memory_duplex::make(opts(false));
-            auto mid = ct::memory_duplex::make(opts(true));
-            auto dst = ct::memory_duplex::make(opts(false));
-            src->remote_write(payload);
-            src->remote_end();
-            src->end(); // the source's own writable side is not part of the pipeline
-            // The sink's readable side is not part of the pipeline either: let it end so that
-            // the sink is auto-destroyed after 'finish' (Node leaves a sink open otherwise).
-            dst->remote_end();
-            dst->resume();
-            int calls = 0;
-            error_code err;
-            cs::pipeline(src, mid, dst, [&](const error_code& ec) {
-                ++calls;
-                err = ec;
-            });
-            l.run(); // returned: no handler pending
-            CHECK(calls == 1);
-            for (ct::memory_duplex* s : {src.get(), mid.get(), dst.get()}) {
-                CHECK(s->destroyed());
-                CHECK(s->close_events() == 1);
-                CHECK(s->destroy_calls() == 1);
-            }
-            if (!err) {
-                CHECK(dst->written() == payload);
-                succeeded = true;
-            } else {
-                CHECK(err == boost::asio::error::connection_reset);
-            }
+    fail_each_step_of_each_variant([&](const variant& v, std::size_t n) {
+        costream::loop l;
+        memory_stages m(v, n);
+        const error_code err = run_pipeline(l, m.src, m.mid, m.dst);
+        for (ct::memory_duplex* s : {m.src.get(), m.mid.get(), m.dst.get()})
+            check_torn_down_once(*s);
+        if (err) {
+            CHECK(err == boost::asio::error::connection_reset);
+            return false;
         }
-        CHECK(succeeded);
-    }
+        CHECK(m.dst->written() == payload);
+        return true;
+    });
 }
 
 TEST_CASE("pipe over memory_duplex streams: each failing step leaves both streams closable "
           "once") {
-    for (const variant& v : variants) {
-        CAPTURE(v.name);
-        bool succeeded = false;
-        for (std::size_t n = 1; n < 500 && !succeeded; ++n) {
-            CAPTURE(n);
-            costream::loop l;
-            auto ops = std::make_shared<std::size_t>(0);
-            auto opts = [&] {
-                ct::memory_duplex_options o;
-                o.posted = v.posted;
-                o.max_read = v.max_read;
-                o.max_write = v.max_write;
-                o.fail_at = n;
-                o.shared_operations = ops;
-                o.high_water_mark = 8;
-                return o;
-            };
-            auto src = ct::memory_duplex::make(opts());
-            auto dst = ct::memory_duplex::make(opts());
-            int src_errors = 0, dst_errors = 0, finishes = 0;
-            src->on("error", [&](const error_code& ec) {
-                ++src_errors;
-                CHECK(ec == boost::asio::error::connection_reset);
-            });
-            dst->on("error", [&](const error_code& ec) {
-                ++dst_errors;
-                CHECK(ec == boost::asio::error::connection_reset);
-            });
-            dst->on("finish", [&] { ++finishes; });
-            src->remote_write(payload);
-            src->remote_end();
-            src->end();
-            cs::pipe(*src, *dst);
-            l.run();
-            CHECK(src_errors + dst_errors <= 1); // the one failure is reported once
-            const bool ok = src_errors + dst_errors == 0;
-            if (ok) {
-                CHECK(finishes == 1);
-                CHECK(dst->written() == payload);
-                succeeded = true;
-            }
-            // pipe() does not propagate failures (Node's weaker semantics): tear down what
-            // is left, then everything must be closed exactly once.
-            src->destroy();
-            dst->destroy();
-            l.run();
-            for (ct::memory_duplex* s : {src.get(), dst.get()}) {
-                CHECK(s->close_events() == 1);
-                CHECK(s->destroy_calls() == 1);
-            }
-            CHECK(dst->listener_count("unpipe") == 0); // the pipe was undone
+    fail_each_step_of_each_variant([&](const variant& v, std::size_t n) {
+        costream::loop l;
+        auto ops = std::make_shared<std::size_t>(0);
+        auto src = ct::memory_duplex::make(duplex_options(v, n, ops));
+        auto dst = ct::memory_duplex::make(duplex_options(v, n, ops));
+        int errors = 0, finishes = 0;
+        count_injected_errors(errors, {src.get(), dst.get()});
+        dst->on("finish", [&] { ++finishes; });
+        feed_payload(*src);
+        cs::pipe(*src, *dst);
+        l.run();
+        CHECK(errors <= 1); // the one failure is reported once
+        if (errors == 0) {
+            CHECK(finishes == 1);
+            CHECK(dst->written() == payload);
         }
-        CHECK(succeeded);
-    }
+        // pipe() does not propagate failures (Node's weaker semantics): tear down what
+        // is left, then everything must be closed exactly once.
+        src->destroy();
+        dst->destroy();
+        l.run();
+        for (ct::memory_duplex* s : {src.get(), dst.get()})
+            check_torn_down_once(*s);
+        CHECK(dst->listener_count("unpipe") == 0); // the pipe was undone
+        return errors == 0;
+    });
 }
 
 TEST_CASE("pipeline through a pass_through and a transform between memory_duplex ends: each "
           "failing step tears everything down") {
-    for (const variant& v : variants) {
-        CAPTURE(v.name);
-        bool succeeded = false;
-        for (std::size_t n = 1; n < 500 && !succeeded; ++n) {
-            CAPTURE(n);
-            costream::loop l;
-            auto ops = std::make_shared<std::size_t>(0);
-            auto opts = [&](bool loopback) {
-                ct::memory_duplex_options o;
-                o.loopback = loopback;
-                o.posted = v.posted;
-                o.max_read = v.max_read;
-                o.max_write = v.max_write;
-                o.fail_at = n;
-                o.shared_operations = ops;
-                o.high_water_mark = 8;
-                return o;
-            };
-            auto src = ct::memory_duplex::make(opts(false));
-            auto mid = ct::memory_duplex::make(opts(true));
-            auto dst = ct::memory_duplex::make(opts(false));
-            auto pt = cs::make<cs::pass_through>(cs::duplex_options{.high_water_mark = 8});
-            auto up = cs::make<upper>(cs::duplex_options{.high_water_mark = 8});
-            close_count pt_events, up_events;
-            pt_events.watch(*pt);
-            up_events.watch(*up);
-            src->remote_write(payload);
-            src->remote_end();
-            src->end();
-            dst->remote_end();
-            dst->resume();
-            int calls = 0;
-            error_code err;
-            cs::pipeline(src, pt, mid, up, dst, [&](const error_code& ec) {
-                ++calls;
-                err = ec;
-            });
-            l.run(); // returned: no handler pending
-            CHECK(calls == 1);
-            for (ct::memory_duplex* s : {src.get(), mid.get(), dst.get()}) {
-                CHECK(s->destroyed());
-                CHECK(s->close_events() == 1);
-                CHECK(s->destroy_calls() == 1);
-                CHECK(s->use_count() == 1); // only the test's ptr: nothing kept it
-            }
-            for (close_count* c : {&pt_events, &up_events}) {
-                CHECK(c->closes == 1);
-                CHECK(c->errors <= 1);
-            }
-            CHECK(pt->destroyed());
-            CHECK(up->destroyed());
-            CHECK(pt->use_count() == 1);
-            CHECK(up->use_count() == 1);
-            if (!err) {
-                CHECK(dst->written() == upper_of(payload));
-                succeeded = true;
-            } else {
-                CHECK(err == boost::asio::error::connection_reset);
-            }
+    fail_each_step_of_each_variant([&](const variant& v, std::size_t n) {
+        costream::loop l;
+        memory_stages m(v, n);
+        auto pt = cs::make<cs::pass_through>(cs::duplex_options{.high_water_mark = 8});
+        auto up = cs::make<upper>(cs::duplex_options{.high_water_mark = 8});
+        close_count pt_events, up_events;
+        pt_events.watch(*pt);
+        up_events.watch(*up);
+        const error_code err = run_pipeline(l, m.src, pt, m.mid, up, m.dst);
+        for (ct::memory_duplex* s : {m.src.get(), m.mid.get(), m.dst.get()}) {
+            check_torn_down_once(*s);
+            CHECK(s->use_count() == 1); // only the test's ptr: nothing kept it
         }
-        CHECK(succeeded);
-    }
+        for (close_count* c : {&pt_events, &up_events}) {
+            CHECK(c->closes == 1);
+            CHECK(c->errors <= 1);
+        }
+        CHECK(pt->destroyed());
+        CHECK(up->destroyed());
+        CHECK(pt->use_count() == 1);
+        CHECK(up->use_count() == 1);
+        if (err) {
+            CHECK(err == boost::asio::error::connection_reset);
+            return false;
+        }
+        CHECK(m.dst->written() == upper_of(payload));
+        return true;
+    });
 }
 
 TEST_CASE("pipe chain through a pass_through: each failing step leaves every stream closable "
           "once and no pipe behind") {
-    for (const variant& v : variants) {
-        CAPTURE(v.name);
-        bool succeeded = false;
-        for (std::size_t n = 1; n < 500 && !succeeded; ++n) {
-            CAPTURE(n);
-            costream::loop l;
-            auto ops = std::make_shared<std::size_t>(0);
-            auto opts = [&] {
-                ct::memory_duplex_options o;
-                o.posted = v.posted;
-                o.max_read = v.max_read;
-                o.max_write = v.max_write;
-                o.fail_at = n;
-                o.shared_operations = ops;
-                o.high_water_mark = 8;
-                return o;
-            };
-            auto src = ct::memory_duplex::make(opts());
-            auto dst = ct::memory_duplex::make(opts());
-            auto pt = cs::make<cs::pass_through>(cs::duplex_options{.high_water_mark = 8});
-            close_count pt_events;
-            pt_events.watch(*pt);
-            int errors = 0, finishes = 0;
-            for (ct::memory_duplex* s : {src.get(), dst.get()})
-                s->on("error", [&](const error_code& ec) {
-                    ++errors;
-                    CHECK(ec == boost::asio::error::connection_reset);
-                });
-            dst->on("finish", [&] { ++finishes; });
-            src->remote_write(payload);
-            src->remote_end();
-            src->end();
-            // through the readable base: pass_through's two sides both name a chunk_type
-            cs::pipe(static_cast<cs::readable&>(*src), *pt);
-            cs::pipe(static_cast<cs::readable&>(*pt), *dst);
-            l.run();
-            CHECK(errors <= 1);
-            if (errors == 0) {
-                CHECK(finishes == 1);
-                CHECK(dst->written() == payload);
-                succeeded = true;
-            }
-            // pipe() does not propagate failures: tear down what is left
-            src->destroy();
-            pt->destroy();
-            dst->destroy();
-            l.run();
-            for (ct::memory_duplex* s : {src.get(), dst.get()}) {
-                CHECK(s->close_events() == 1);
-                CHECK(s->destroy_calls() == 1);
-                CHECK(s->use_count() == 1);
-            }
-            CHECK(pt_events.closes == 1);
-            CHECK(pt->use_count() == 1);
-            CHECK(pt->listener_count("unpipe") == 0);
-            CHECK(dst->listener_count("unpipe") == 0);
+    fail_each_step_of_each_variant([&](const variant& v, std::size_t n) {
+        costream::loop l;
+        auto ops = std::make_shared<std::size_t>(0);
+        auto src = ct::memory_duplex::make(duplex_options(v, n, ops));
+        auto dst = ct::memory_duplex::make(duplex_options(v, n, ops));
+        auto pt = cs::make<cs::pass_through>(cs::duplex_options{.high_water_mark = 8});
+        close_count pt_events;
+        pt_events.watch(*pt);
+        int errors = 0, finishes = 0;
+        count_injected_errors(errors, {src.get(), dst.get()});
+        dst->on("finish", [&] { ++finishes; });
+        feed_payload(*src);
+        // through the readable base: pass_through's two sides both name a chunk_type
+        cs::pipe(static_cast<cs::readable&>(*src), *pt);
+        cs::pipe(static_cast<cs::readable&>(*pt), *dst);
+        l.run();
+        CHECK(errors <= 1);
+        if (errors == 0) {
+            CHECK(finishes == 1);
+            CHECK(dst->written() == payload);
         }
-        CHECK(succeeded);
-    }
+        // pipe() does not propagate failures: tear down what is left
+        src->destroy();
+        pt->destroy();
+        dst->destroy();
+        l.run();
+        for (ct::memory_duplex* s : {src.get(), dst.get()}) {
+            check_torn_down_once(*s);
+            CHECK(s->use_count() == 1);
+        }
+        CHECK(pt_events.closes == 1);
+        CHECK(pt->use_count() == 1);
+        CHECK(pt->listener_count("unpipe") == 0);
+        CHECK(dst->listener_count("unpipe") == 0);
+        return errors == 0;
+    });
 }
 
 TEST_CASE("pipeline from an asio_readable through a pass_through to an asio_writable over "
@@ -313,9 +269,7 @@ TEST_CASE("pipeline from an asio_readable through a pass_through to an asio_writ
     using namespace asio_test;
     using faulty = faulty_socket<local_socket>;
     const std::string data = pattern(5000);
-    bool succeeded = false;
-    for (std::size_t n = 1; n < 500 && !succeeded; ++n) {
-        CAPTURE(n);
+    fail_each_step([&](std::size_t n) {
         costream::loop l;
         auto in = local_pair(l);  // the test writes into in.b, the readable reads in.a
         auto out = local_pair(l); // the writable writes into out.a, the test reads out.b
@@ -334,22 +288,10 @@ TEST_CASE("pipeline from an asio_readable through a pass_through to an asio_writ
         wrec.attach(*w, false);
         write_all(in.b, data);
         in.b.shutdown(asio::socket_base::shutdown_send);
-        int calls = 0;
-        error_code err;
-        cs::pipeline(r, pt, w, [&](const error_code& ec) {
-            ++calls;
-            err = ec;
-        });
-        l.run(); // returned: no read or write pending
-        CHECK(calls == 1);
+        const error_code err = run_pipeline(l, r, pt, w); // returned: no read or write pending
         for (recorder* rec : {&rrec, &prec, &wrec}) {
-            std::size_t closes = 0, errors = 0;
-            for (auto& e : rec->events) {
-                closes += e == "close";
-                errors += e.rfind("error", 0) == 0;
-            }
-            CHECK(closes == 1);
-            CHECK(errors <= 1);
+            CHECK(rec->count("close") == 1);
+            CHECK(rec->count("error") <= 1);
         }
         CHECK(r->destroyed());
         CHECK(pt->destroyed());
@@ -359,15 +301,14 @@ TEST_CASE("pipeline from an asio_readable through a pass_through to an asio_writ
         CHECK(r->use_count() == 1);
         CHECK(w->use_count() == 1);
         const std::string got = read_all(out.b);
-        if (plan->ops < n) {
-            CHECK_FALSE(err);
-            CHECK(got == data);
-            CHECK(n > 6); // reads and writes of both adapters were failed before
-            succeeded = true;
-        } else {
+        if (plan->ops >= n) {
             CHECK(err == boost::asio::error::connection_reset);
             CHECK(data.compare(0, got.size(), got) == 0); // what arrived is a prefix
+            return false;
         }
-    }
-    CHECK(succeeded);
+        CHECK_FALSE(err);
+        CHECK(got == data);
+        CHECK(n > 6); // reads and writes of both adapters were failed before
+        return true;
+    });
 }
