@@ -18,6 +18,7 @@
 #include <chrono>
 #include <coroutine>
 #include <cstdint>
+#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -124,6 +125,47 @@ struct loop_remote : std::enable_shared_from_this<loop_remote> {
 };
 
 struct loop_access;
+
+/// A duration in microseconds from the environment variable `name` (a number >= 0, clamped
+/// to 10000), else `fallback`. For tuning knobs read once at first use.
+inline std::chrono::microseconds env_microseconds(const char* name, long fallback) {
+    long v = fallback;
+    if (const char* e = std::getenv(name)) {
+        char* end = nullptr;
+        long x = std::strtol(e, &end, 10);
+        if (end != e && x >= 0) v = x;
+    }
+    return std::chrono::microseconds(std::min<long>(v, 10000));
+}
+
+/// Watches `ready()` until it returns true (then true) or until `until` (then false),
+/// pausing between checks (PAUSE on x86, YIELD on ARM) and yielding the CPU every few
+/// microseconds: on a machine with fewer cores than busy threads, the thread whose work
+/// this one waits for may need exactly this core, and a pure spin would hold it for a
+/// whole time slice (milliseconds). Used where a sleep and wake-up (a futex or eventfd
+/// round trip through the kernel on both threads, tens of microseconds on a VM) would cost
+/// more than watching: the loop waiting for the pool, the pool waiting for work.
+template <class Ready>
+bool spin_until(Ready&& ready, std::chrono::steady_clock::time_point until) noexcept {
+    using clock = std::chrono::steady_clock;
+    auto next_yield = clock::now() + std::chrono::microseconds(4);
+    for (;;) {
+        for (int i = 0; i < 32; ++i) {
+            if (ready()) return true;
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#elif defined(__aarch64__)
+            asm volatile("yield");
+#endif
+        }
+        const auto now = clock::now();
+        if (now >= until) return false;
+        if (now >= next_yield) {
+            std::this_thread::yield();
+            next_yield = now + std::chrono::microseconds(4);
+        }
+    }
+}
 
 } // namespace detail
 
@@ -300,6 +342,18 @@ public:
     bool alive() const noexcept {
         return timer_refs_ > 0 || immediate_refs_ > 0 || !closing_.empty() || !pending_.empty() ||
                !posted_.empty() || io_active() || handle_refs_ > 0;
+    }
+
+    /// How long run() watches for thread-pool completions before it sleeps, when pool work
+    /// is out and nothing else is ready: COSTREAM_LOOP_SPIN_US microseconds (read once,
+    /// clamped to [0, 10000]; 0 never spins), else 50. The pool's threads do the same for
+    /// new work (thread_pool::default_spin()), so a loop and a pool that hand work back and
+    /// forth every few microseconds do it without sleeping. libuv does not spin; the
+    /// order of callbacks is the same either way.
+    static std::chrono::microseconds remote_spin() {
+        static const std::chrono::microseconds d =
+            detail::env_microseconds("COSTREAM_LOOP_SPIN_US", 50);
+        return d;
     }
 
     /// Installs Node's process.on('uncaughtException') equivalent: exceptions escaping a
@@ -529,6 +583,8 @@ private:
                          posted_.empty() && alive();
         std::optional<std::int64_t> due;
         if (!heap_.empty()) due = heap_.top()->expiry;
+        if (can_block && pool_outstanding_ > 0 && !manual_ && spin_for_remote(due))
+            can_block = false; // a completion came in while this thread watched for it
         if (!can_block) {
             if (io) poll_io(false, due);
         } else if (io) {
@@ -543,6 +599,21 @@ private:
             poll_io(true, due); // only ref'd handles: wait for whatever they produce
         }
         if (!posted_.empty()) run_queue_snapshot(posted_);
+    }
+
+    // Before the loop sleeps while thread-pool work is out: watch the inbox for up to
+    // remote_spin(), never past the next timer. A completion that comes meanwhile is taken
+    // without the sleep and wake-up that a loop keeping one job at a time on the pool (a
+    // file copy, a zlib stream) would otherwise pay per chunk. True if something came.
+    bool spin_for_remote(std::optional<std::int64_t> due) noexcept {
+        const auto spin = remote_spin();
+        if (spin.count() == 0) return false;
+        auto until = std::chrono::steady_clock::now() + spin;
+        if (due)
+            until = std::min(
+                until, std::chrono::steady_clock::time_point(std::chrono::milliseconds(*due)));
+        return detail::spin_until(
+            [&] { return remote_->has_items.load(std::memory_order_acquire); }, until);
     }
 
     // node: processImmediate. The queue is taken whole at the start (immediates queued now

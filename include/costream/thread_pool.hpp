@@ -39,28 +39,6 @@ struct pool_work {
     pool_work* next_queued = nullptr; // the pool's FIFO link (no node allocation per item)
 };
 
-/// A short pause inside a spin-wait (PAUSE on x86, YIELD on ARM): lets the sibling
-/// hyper-thread run and saves power while an idle pool thread watches for work.
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    asm volatile("yield");
-#endif
-}
-
-/// A duration in microseconds from the environment variable `name` (a number >= 0, clamped
-/// to 10000), else `fallback`. For tuning knobs read once at first use.
-inline std::chrono::microseconds env_microseconds(const char* name, long fallback) {
-    long v = fallback;
-    if (const char* e = std::getenv(name)) {
-        char* end = nullptr;
-        long x = std::strtol(e, &end, 10);
-        if (end != e && x >= 0) v = x;
-    }
-    return std::chrono::microseconds(std::min<long>(v, 10000));
-}
-
 /// The registry of thread-exit hooks (thread_pool::at_thread_exit): plain function pointers,
 /// registered once each, never removed. Read by every pool thread as it exits.
 struct thread_exit_registry {
@@ -217,27 +195,10 @@ private:
         return w;
     }
 
-    // Spins (without the lock) until work is queued or `spin_` has passed. Every few
-    // microseconds it yields the CPU: on a machine with fewer cores than runnable threads
-    // the loop thread this spinner waits for may need exactly this core (a pure PAUSE
-    // spin then delays it by a whole time slice, milliseconds).
+    // Watches (without the lock) for queued work for up to `spin_` (detail::spin_until).
     void spin_for_work() const noexcept {
-        using clock = std::chrono::steady_clock;
-        const auto start = clock::now();
-        const auto until = start + spin_;
-        auto next_yield = start + std::chrono::microseconds(4);
-        for (;;) {
-            for (int i = 0; i < 32; ++i) {
-                if (queued_.load(std::memory_order_acquire) != 0) return;
-                detail::cpu_relax();
-            }
-            const auto now = clock::now();
-            if (now >= until) return;
-            if (now >= next_yield) {
-                std::this_thread::yield();
-                next_yield = now + std::chrono::microseconds(4);
-            }
-        }
+        detail::spin_until([this] { return queued_.load(std::memory_order_acquire) != 0; },
+                           std::chrono::steady_clock::now() + spin_);
     }
 
     void work() {

@@ -296,39 +296,28 @@ private:
 
     std::size_t notify_batch() const noexcept { return std::max<std::size_t>(1, ring_.size() / 4); }
 
-    // The parked job `id` waits for hand(), release() or request_stop() (each sets poke_),
-    // spinning with a yield every few microseconds (the loop thread it waits for may need
-    // this core), for at most linger_. True: handed a chunk, go on.
+    // The parked job `id` waits for hand(), release() or request_stop() (each sets poke_)
+    // for at most linger_, watching with detail::spin_until. True: handed a chunk, go on.
     bool linger(std::uint64_t id) noexcept {
-        using clock = std::chrono::steady_clock;
-        const auto start = clock::now();
-        const auto until = start + linger_;
-        auto next_yield = start + std::chrono::microseconds(4);
+        const auto until = std::chrono::steady_clock::now() + linger_;
         for (;;) {
-            bool poked = false;
-            for (int i = 0; i < 32 && !poked; ++i) {
-                poked = poke_.load(std::memory_order_acquire);
-                if (!poked) costream::detail::cpu_relax();
-            }
             // Other work waits for a thread and every other one is busy (a pool of one,
             // or all threads compressing): do not hold this thread back from it.
-            const bool starved = !poked && thread_pool::instance().starved();
-            const auto now = poked || starved ? until : clock::now();
-            if (poked || now >= until) {
-                std::lock_guard lock(mutex_);
-                if (owner_ != id) return false; // released, and another job started since
-                poke_.store(false, std::memory_order_relaxed);
-                if (phase_ == phase::running) return true; // handed
-                if (phase_ == phase::idle) return false;   // released or stopped
-                if (!poked) {
-                    phase_ = phase::idle; // timed out
-                    return false;
-                }
-                continue;
-            }
-            if (now >= next_yield) {
-                std::this_thread::yield();
-                next_yield = now + std::chrono::microseconds(4);
+            bool starved = false;
+            auto poked_or_starved = [&] {
+                if (poke_.load(std::memory_order_acquire)) return true;
+                starved = thread_pool::instance().starved();
+                return starved;
+            };
+            const bool poked = costream::detail::spin_until(poked_or_starved, until) && !starved;
+            std::lock_guard lock(mutex_);
+            if (owner_ != id) return false; // released, and another job started since
+            poke_.store(false, std::memory_order_relaxed);
+            if (phase_ == phase::running) return true; // handed
+            if (phase_ == phase::idle) return false;   // released or stopped
+            if (!poked) {
+                phase_ = phase::idle; // timed out, or the pool needs this thread
+                return false;
             }
         }
     }
