@@ -552,6 +552,36 @@ TEST_CASE_FIXTURE(exceptions_fixture,
 }
 
 TEST_CASE_FIXTURE(exceptions_fixture,
+                  "a finished() callback that throws when its signal aborts: abort() returns, "
+                  "the other 'abort' listeners run, the exception is uncaught") {
+    // node v20, with the uncaughtException handler:
+    //   const ac = new AbortController();
+    //   finished(w, { signal: ac.signal }, err => { log('finished cb', err.name); throw ...; });
+    //   ac.signal.addEventListener('abort', () => log('second abort listener'));
+    //   try { ac.abort(); log('abort() returned'); } catch (e) { log('abort() threw'); }
+    //   process.nextTick(() => log('tick'));
+    // prints finished cb AbortError / second abort listener / abort() returned /
+    // uncaught from finished cb / tick; w.destroyed is false.
+    log_uncaught();
+    auto w = cs::make<fn_writable<>>();
+    costream::abort_controller ac;
+    cs::finished(*w, cs::finished_options{.signal = ac.signal()},
+                 logs_code_and_throws("finished cb"));
+    ac.signal().on_abort([&] { log.push_back("second abort listener"); });
+    try {
+        ac.abort();
+        log.push_back("abort() returned");
+    } catch (const boom&) {
+        log.push_back("abort() threw");
+    }
+    l.next_tick([&] { log.push_back("tick"); });
+    l.run();
+    CHECK(trace() == joined({"finished cb ABORT_ERR", "second abort listener", "abort() returned",
+                             "uncaught boom finished cb", "tick"}));
+    CHECK_FALSE(w->destroyed());
+}
+
+TEST_CASE_FIXTURE(exceptions_fixture,
                   "without a handler, a finished() callback's exception leaves run() and the "
                   "stream is not errored") {
     // node v20: finished(w, () => { throw new Error('x'); }); w.end('x'); exits with code 1
