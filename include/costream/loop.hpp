@@ -138,6 +138,25 @@ inline std::chrono::microseconds env_microseconds(const char* name, long fallbac
     return std::chrono::microseconds(std::min<long>(v, 10000));
 }
 
+/// How many thread-pool threads are running a job right now, in all pools (thread_pool
+/// counts them). A thread that would spin-wait checks it against cpu_count(): when the
+/// pool's jobs keep every core busy, watching would take CPU time from them.
+inline std::atomic<int>& pool_threads_running() noexcept {
+    static std::atomic<int> n{0};
+    return n;
+}
+
+/// std::thread::hardware_concurrency(), at least 1, read once.
+inline int cpu_count() noexcept {
+    static const int n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return n;
+}
+
+/// Whether every core is busy with pool jobs (see pool_threads_running()).
+inline bool cores_busy_with_pool() noexcept {
+    return pool_threads_running().load(std::memory_order_relaxed) >= cpu_count();
+}
+
 /// Watches `ready()` until it returns true (then true) or until `until` (then false),
 /// pausing between checks (PAUSE on x86, YIELD on ARM) and yielding the CPU every few
 /// microseconds: on a machine with fewer cores than busy threads, the thread whose work
@@ -602,9 +621,10 @@ private:
     }
 
     // Before the loop sleeps while thread-pool work is out: watch the inbox for up to
-    // remote_spin(), never past the next timer. A completion that comes meanwhile is taken
-    // without the sleep and wake-up that a loop keeping one job at a time on the pool (a
-    // file copy, a zlib stream) would otherwise pay per chunk. True if something came.
+    // remote_spin(), never past the next timer, and only while a core is free. A completion that
+    // comes meanwhile is taken without the sleep and wake-up that a loop keeping one job at a time
+    // on the pool (a file copy, a zlib stream) would otherwise pay per chunk. True if something
+    // came.
     bool spin_for_remote(std::optional<std::int64_t> due) noexcept {
         const auto spin = remote_spin();
         if (spin.count() == 0) return false;
@@ -612,8 +632,16 @@ private:
         if (due)
             until = std::min(
                 until, std::chrono::steady_clock::time_point(std::chrono::milliseconds(*due)));
-        return detail::spin_until(
-            [&] { return remote_->has_items.load(std::memory_order_acquire); }, until);
+        // Not while the pool's jobs keep every core busy (parallel gzip on all cores): the
+        // watching would slow them down more than a wake-up costs.
+        bool arrived = false;
+        detail::spin_until(
+            [&] {
+                arrived = remote_->has_items.load(std::memory_order_acquire);
+                return arrived || detail::cores_busy_with_pool();
+            },
+            until);
+        return arrived;
     }
 
     // node: processImmediate. The queue is taken whole at the start (immediates queued now

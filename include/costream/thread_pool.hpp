@@ -197,8 +197,14 @@ private:
 
     // Watches (without the lock) for queued work for up to `spin_` (detail::spin_until).
     void spin_for_work() const noexcept {
-        detail::spin_until([this] { return queued_.load(std::memory_order_acquire) != 0; },
-                           std::chrono::steady_clock::now() + spin_);
+        // Not while the other threads' jobs keep every core busy: the watching would slow
+        // them down (parallel gzip on all cores).
+        detail::spin_until(
+            [this] {
+                return queued_.load(std::memory_order_acquire) != 0 ||
+                       detail::cores_busy_with_pool();
+            },
+            std::chrono::steady_clock::now() + spin_);
     }
 
     void work() {
@@ -232,7 +238,9 @@ private:
                 }
             }
             if (!w) break;
+            detail::pool_threads_running().fetch_add(1, std::memory_order_relaxed);
             w->run();
+            detail::pool_threads_running().fetch_sub(1, std::memory_order_relaxed);
             auto target = std::move(w->target);
             // If the loop is gone, post() destroys the task, and with it the work, here.
             target->post(detail::loop_task([w = std::move(w)]() mutable { w->complete(); }));
