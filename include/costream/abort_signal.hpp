@@ -7,12 +7,14 @@
 #include <costream/errc.hpp>
 #include <costream/error.hpp>
 #include <costream/events.hpp>
+#include <costream/loop.hpp>
 
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/system/error_code.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <exception>
 #include <memory>
 #include <utility>
 
@@ -68,9 +70,20 @@ public:
     }
 
     /// Adds an 'abort' listener (Node: signal.addEventListener('abort', fn)). Returns its id.
+    /// As with an EventTarget listener, an exception it throws does not stop abort(): the
+    /// other listeners still run, the Asio slot still fires, and the exception is an
+    /// uncaught exception of the current loop (a next tick rethrows it, so loop::run()
+    /// throws it or gives it to loop::on_uncaught_exception).
     template <class F>
     listener_id on_abort(F&& f) {
-        return s_->once("abort", std::forward<F>(f));
+        return s_->once("abort", [f = std::forward<F>(f)]() mutable {
+            try {
+                f();
+            } catch (...) {
+                loop::current().next_tick(
+                    [e = std::current_exception()] { std::rethrow_exception(e); });
+            }
+        });
     }
     /// Removes an 'abort' listener (Node: removeEventListener).
     bool off_abort(listener_id id) { return s_->off("abort", id); }

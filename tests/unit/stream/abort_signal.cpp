@@ -1,10 +1,14 @@
 #include <costream/abort_signal.hpp>
 
+#include <costream/loop.hpp>
+
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/system/system_error.hpp>
 #include <doctest/doctest.h>
 
+#include <exception>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -55,4 +59,57 @@ TEST_CASE("the signal's Asio cancellation slot receives a terminal cancellation 
     slot.assign([&](boost::asio::cancellation_type t) { got = t; });
     ac.abort();
     CHECK(got == boost::asio::cancellation_type::terminal);
+}
+
+// node v20 (EventTarget):
+//   process.on('uncaughtException', e => log('uncaught', e.message));
+//   const ac = new AbortController();
+//   ac.signal.addEventListener('abort', () => { log('listener 1'); throw new Error('x'); });
+//   ac.signal.addEventListener('abort', () => log('listener 2'));
+//   try { ac.abort(); log('abort() returned'); } catch (e) { log('abort() threw'); }
+//   process.nextTick(() => log('tick'));
+// -> listener 1 / listener 2 / abort() returned / uncaught x / tick
+TEST_CASE("a throwing 'abort' listener does not stop abort(): the other listeners and the Asio "
+          "slot still run and the exception is uncaught from the next tick, as in Node") {
+    costream::loop l;
+    std::vector<std::string> log;
+    int uncaught = 0;
+    l.on_uncaught_exception([&](std::exception_ptr e) {
+        ++uncaught;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::runtime_error& x) {
+            log.push_back(std::string("uncaught ") + x.what());
+        }
+    });
+    costream::abort_controller ac;
+    auto sig = ac.signal();
+    sig.on_abort([&] {
+        log.push_back("listener 1");
+        throw std::runtime_error("x");
+    });
+    sig.on_abort([&] { log.push_back("listener 2"); });
+    bool cancelled = false;
+    sig.cancellation_slot().assign([&](boost::asio::cancellation_type) { cancelled = true; });
+    try {
+        ac.abort();
+        log.push_back("abort() returned");
+    } catch (...) {
+        log.push_back("abort() threw");
+    }
+    l.next_tick([&] { log.push_back("tick"); });
+    l.run();
+    CHECK(log == std::vector<std::string>{"listener 1", "listener 2", "abort() returned",
+                                          "uncaught x", "tick"});
+    CHECK(uncaught == 1);
+    CHECK(cancelled);
+}
+
+TEST_CASE("without an uncaught-exception handler, a throwing 'abort' listener's exception "
+          "leaves loop::run()") {
+    costream::loop l;
+    costream::abort_controller ac;
+    ac.signal().on_abort([] { throw std::runtime_error("boom"); });
+    CHECK_NOTHROW(ac.abort());
+    CHECK_THROWS_WITH_AS(l.run(), "boom", std::runtime_error);
 }
