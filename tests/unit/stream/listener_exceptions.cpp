@@ -246,7 +246,7 @@ TEST_CASE_FIXTURE(exceptions_fixture, "a throwing 'drain' listener destroys the 
 }
 
 TEST_CASE_FIXTURE(exceptions_fixture,
-                  "a throwing write callback destroys the writable; a throwing end callback "
+                  "a throwing write callback destroys the writable, and a throwing end callback "
                   "after that is an uncaught exception") {
     log_uncaught();
     auto w = cs::make<fn_writable<>>();
@@ -597,7 +597,7 @@ TEST_CASE_FIXTURE(exceptions_fixture,
 }
 
 TEST_CASE_FIXTURE(exceptions_fixture,
-                  "an exception from pipeline()'s callback is uncaught; the streams are not "
+                  "an exception from pipeline()'s callback is uncaught and the streams are not "
                   "errored") {
     // node v20, with the uncaughtException handler:
     //   pipeline(Readable.from(['a', 'b']), new Writable({ write(c, e, cb) { cb(); } }),
@@ -615,9 +615,10 @@ TEST_CASE_FIXTURE(exceptions_fixture,
     CHECK_FALSE(sink->errored());
 }
 
-TEST_CASE_FIXTURE(exceptions_fixture,
-                  "a user's own emit() lets a listener's exception out to its caller; the stream "
-                  "is not destroyed") {
+TEST_CASE_FIXTURE(
+    exceptions_fixture,
+    "a user's own emit() lets a listener's exception out to its caller and the stream "
+    "is not destroyed") {
     // node v20, with an uncaughtException handler that is never called:
     //   const r = new PassThrough(); r.on('error', ...); r.on('close', () => log('close'));
     //   r.on('foo', () => { log('foo 1'); throw new Error('from foo'); });
