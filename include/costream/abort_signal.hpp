@@ -80,8 +80,7 @@ public:
             try {
                 f();
             } catch (...) {
-                loop::current().next_tick(
-                    [e = std::current_exception()] { std::rethrow_exception(e); });
+                detail::report_uncaught(loop::current(), std::current_exception());
             }
         });
     }

@@ -1103,6 +1103,14 @@ template <class F>
 [[gnu::noinline]] void queue_microtask_on_default_loop(F&& f) {
     loop::current().queue_microtask(std::forward<F>(f));
 }
+
+/// Reports `e` as an uncaught exception of loop `l`, as Node treats an exception nobody
+/// catches: a next tick rethrows it, so run() throws it, or gives it to the handler of
+/// loop::on_uncaught_exception and goes on. For exceptions that must not unwind through
+/// their caller: a stream that failed already, an emit in progress, an 'abort' listener.
+inline void report_uncaught(loop& l, std::exception_ptr e) {
+    l.next_tick([e = std::move(e)] { std::rethrow_exception(e); });
+}
 } // namespace detail
 
 /// Node's process.nextTick(f, args...) on the current loop.

@@ -186,7 +186,7 @@ struct eos_state : std::enable_shared_from_this<eos_state> {
         try {
             cb(ec);
         } catch (...) {
-            stream::detail::report_uncaught(*loop, std::current_exception());
+            costream::detail::report_uncaught(*loop, std::current_exception());
         }
     }
 
@@ -302,31 +302,22 @@ std::shared_ptr<eos_state> eos(S& s, const finished_options& o, Callback&& cb) {
     }
 
     if (o.signal && !st->closed) {
-        // `from_tick`: called from eos's own next tick (the signal was aborted already)
-        auto abort = [raw](bool from_tick) {
+        // An exception from the callback: from eos's own tick (the signal was aborted
+        // already) it is uncaught at once; from the 'abort' listener, on_abort() reports it
+        // from the next tick and abort() goes on (Node's EventTarget).
+        auto abort = [raw] {
             // node: eos abort(): cleanup, then the callback with AbortError
             auto cb = std::move(raw->callback);
             auto keep = raw->shared_from_this();
             const bool was_called = raw->called;
             raw->cleanup();
-            if (was_called || !cb) return;
-            if (from_tick) {
-                cb(make_error_code(errc::abort_err)); // an exception is uncaught at once
-                return;
-            }
-            // An 'abort' listener: Node's EventTarget reports a listener's exception as
-            // uncaught from the next tick, and abort() returns and goes on normally.
-            try {
-                cb(make_error_code(errc::abort_err));
-            } catch (...) {
-                stream::detail::report_uncaught(*raw->loop, std::current_exception());
-            }
+            if (!was_called && cb) cb(make_error_code(errc::abort_err));
         };
         if (o.signal->aborted()) {
-            s.get_loop().next_tick([abort, st] { abort(true); });
+            s.get_loop().next_tick([abort, st] { abort(); });
         } else {
             st->signal = o.signal;
-            st->on_abort = st->signal->on_abort([abort, st] { abort(false); });
+            st->on_abort = st->signal->on_abort([abort, st] { abort(); });
         }
     }
     return st;

@@ -43,15 +43,6 @@ public:
 private:
     std::exception_ptr original_;
 };
-
-/// Reports `e` as an uncaught exception of loop `l`, as Node treats an exception nobody
-/// catches: a next tick rethrows it, so run() throws it, or gives it to the handler of
-/// loop::on_uncaught_exception and goes on. For exceptions a stream cannot make its error
-/// (it failed already) and code that must not unwind through its caller (a stream's
-/// internals, an emit in progress).
-inline void report_uncaught(costream::loop& l, std::exception_ptr e) {
-    l.next_tick([e = std::move(e)] { std::rethrow_exception(e); });
-}
 } // namespace detail
 
 /// The category of the error_code a stream reports when it was destroyed by a C++ exception
@@ -284,7 +275,7 @@ protected:
         }
         const auto bit = detail::k_close_emitted | detail::k_error_emitted;
         if (errored() || (ws_ && ws_->has(bit)) || (rs_ && rs_->has(bit))) {
-            detail::report_uncaught(*loop_, std::move(e));
+            costream::detail::report_uncaught(*loop_, std::move(e));
             return;
         }
         exception_ = e;
