@@ -51,8 +51,9 @@ struct parallel_gzip_options {
 
 namespace detail {
 
-// z_streams (raw deflate) shared by the jobs of one parallel_gzip: a job takes one, resets it
-// and gives it back, so a stream allocates at most max_in_flight of them.
+// z_streams (raw deflate) shared by the jobs of one parallel_gzip: a job takes one for the
+// blocks it compresses (resetting it for each) and gives it back when it ends, so a stream
+// allocates about as many as it runs jobs at once.
 class deflater_pool {
 public:
     deflater_pool(int level, int mem_level, int strategy)
@@ -107,9 +108,9 @@ struct gzip_block {
     // pigz: a raw deflate of the block primed with the previous 32 KiB as dictionary; a
     // non-last block ends with a sync flush (byte-aligned, not final), the last with
     // Z_FINISH, so the concatenation is one valid deflate stream.
-    void run(deflater_pool& pool) noexcept {
+    // `z`: the calling job's deflater (null when none could be allocated).
+    void run(z_stream* z) noexcept {
         crc = static_cast<std::uint32_t>(::crc32(0, in.data(), static_cast<uInt>(in.size())));
-        z_stream* z = pool.acquire();
         if (!z) {
             err = make_zlib_error(Z_MEM_ERROR, "insufficient memory");
             return;
@@ -138,7 +139,6 @@ struct gzip_block {
         }
         if (rc != Z_OK && rc != Z_STREAM_END)
             err = make_zlib_error(rc, z->msg ? z->msg : "Zlib error");
-        pool.release(z);
         out = o.subarray(0, have);
         in = costream::buffer(); // the next block keeps what it needs as its dictionary
         dict = costream::buffer();
@@ -327,18 +327,23 @@ private:
         }
         costream::offload(
             [q = queue_, remote = &*remote_, self = this]() noexcept {
+                // One deflater for every block this job takes: its ~260 KiB of state stays
+                // in this thread's cache (blocks alternating between deflaters and threads
+                // made zlib itself slower, as chunks moving between threads did for gzip).
+                z_stream* z = nullptr;
                 for (;;) {
                     std::shared_ptr<detail::gzip_block> job;
                     {
                         std::lock_guard lock(q->mutex);
                         if (q->blocks.empty()) {
                             --q->jobs;
-                            return;
+                            break;
                         }
                         job = std::move(q->blocks.front());
                         q->blocks.pop_front();
                     }
-                    job->run(q->deflaters);
+                    if (!z) z = q->deflaters.acquire();
+                    job->run(z);
                     job->done.store(true, std::memory_order_release);
                     try {
                         remote->post([self] { self->drain(); });
@@ -346,6 +351,7 @@ private:
                         // no memory for the wake-up: the job's completion drains instead
                     }
                 }
+                if (z) q->deflaters.release(z);
             },
             [s = stream::ptr<parallel_gzip>(this)](std::exception_ptr) { s->drain(); });
     }
