@@ -30,7 +30,7 @@ using namespace costream_bench;
 namespace {
 
 const std::uint64_t file_bytes = std::uint64_t(1) << 30;
-const int rounds = 3;
+const int rounds = 5;
 
 void costream_copy(const std::string& in, const std::string& out) {
     costream::loop l;

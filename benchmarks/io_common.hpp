@@ -128,6 +128,17 @@ inline double mbps(std::uint64_t bytes, double s) {
     return double(bytes) / 1e6 / s;
 }
 
+/// This process's RSS now, MiB (/proc/self/statm; 0 if unreadable).
+inline double self_rss_mib() {
+    std::FILE* f = std::fopen("/proc/self/statm", "r");
+    unsigned long size = 0, resident = 0;
+    if (f) {
+        if (std::fscanf(f, "%lu %lu", &size, &resident) != 2) resident = 0;
+        std::fclose(f);
+    }
+    return double(resident) * double(::sysconf(_SC_PAGESIZE)) / 1048576.0;
+}
+
 /// This process's peak RSS so far, MiB.
 inline double self_max_rss_mib() {
     struct rusage ru {};

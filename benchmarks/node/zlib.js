@@ -3,6 +3,8 @@
 //                                                   lateness)
 //   node zlib.js gunzip <in.gz> <out> <raw-bytes> [buf] -> gunzip_mbps
 //   (buf: zlib chunkSize and write stream highWaterMark, e.g. 65536; default: Node's defaults)
+//   node zlib.js oneshot <in> <bytes> <level> -> oneshot_mbps: zlib.gzip() of the file's first
+//                                              <bytes>, read into memory first
 //   node zlib.js rss <bytes>                -> streams <bytes> of generated log text through
 //                                              createGzip({level: 1}) into /dev/null
 // Prints "name<TAB>value" lines (benchmarks/bench.hpp run_node()).
@@ -48,6 +50,17 @@ function lagProbe() {
     await pipeline(fs.createReadStream(a), zlib.createGunzip(zopts), fs.createWriteStream(b, wopts));
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
     console.log(`gunzip_mbps\t${Number(c) / 1e6 / s}`);
+  } else if (mode === 'oneshot') {
+    const n = Number(b);
+    const fd = fs.openSync(a, 'r');
+    const buf = Buffer.allocUnsafe(n);
+    if (fs.readSync(fd, buf, 0, n, 0) !== n) throw new Error('short read');
+    fs.closeSync(fd);
+    const t0 = process.hrtime.bigint();
+    await new Promise((resolve, reject) =>
+      zlib.gzip(buf, { level: Number(c) }, (err, out) => (err ? reject(err) : resolve(out))));
+    const s = Number(process.hrtime.bigint() - t0) / 1e9;
+    console.log(`oneshot_mbps\t${n / 1e6 / s}`);
   } else if (mode === 'rss') {
     const total = Number(a);
     // 1 MiB of log-like lines, sent again and again (slices: no copy).
