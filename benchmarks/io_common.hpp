@@ -71,6 +71,7 @@ struct child_result {
 };
 inline child_result run_child(const std::vector<std::string>& argv, const std::string& in_path = "",
                               const std::string& out_path = "", unsigned timeout_s = 0) {
+    std::fflush(nullptr); // or the child's freopen() writes our buffered output a second time
     auto t0 = clock::now();
     pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error("fork failed");
@@ -128,15 +129,16 @@ inline double mbps(std::uint64_t bytes, double s) {
     return double(bytes) / 1e6 / s;
 }
 
-/// This process's RSS now, MiB (/proc/self/statm; 0 if unreadable).
-inline double self_rss_mib() {
-    std::FILE* f = std::fopen("/proc/self/statm", "r");
-    unsigned long size = 0, resident = 0;
-    if (f) {
-        if (std::fscanf(f, "%lu %lu", &size, &resident) != 2) resident = 0;
-        std::fclose(f);
-    }
-    return double(resident) * double(::sysconf(_SC_PAGESIZE)) / 1048576.0;
+/// This process's anonymous RSS now, MiB (RssAnon in /proc/self/status; 0 if unreadable):
+/// what a forked child starts with in its own peak RSS (file-backed pages are not copied).
+inline double self_anon_rss_mib() {
+    std::FILE* f = std::fopen("/proc/self/status", "r");
+    double kib = 0;
+    char line[256];
+    while (f && std::fgets(line, sizeof line, f))
+        if (std::sscanf(line, "RssAnon: %lf", &kib) == 1) break;
+    if (f) std::fclose(f);
+    return kib / 1024.0;
 }
 
 /// This process's peak RSS so far, MiB.

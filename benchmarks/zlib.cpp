@@ -478,11 +478,11 @@ int run(int argc, char** argv) {
     report(dc);
 
     // Peak RSS of streaming gzip (level 1 to keep the run short), each in its own process.
-    // A child's peak RSS (wait4) also counts the pages it shared with this process at the
-    // fork, so no figure can be below this process's own RSS.
+    // A forked child's peak RSS (wait4) also counts the anonymous pages it shared with this
+    // process at the fork, so no figure can be below this process's anonymous RSS (printed).
     const double gzip_cli_rss = run_child({"gzip", "-1", "-c", log}, "", "/dev/null").max_rss_mib;
-    std::printf("  (RSS of this process, which every child's figure includes: %.1f MiB)\n",
-                self_rss_mib());
+    std::printf("  (anonymous RSS of this process, counted in every child's peak: %.1f MiB)\n",
+                self_anon_rss_mib());
     for (std::uint64_t gib : {1, 4}) {
         const std::uint64_t bytes = gib << 30;
         child_result c = run_child({self, "--rss", std::to_string(bytes)}, "", "", 600);
