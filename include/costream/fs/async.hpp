@@ -42,6 +42,7 @@ concept completion_token_for =
 /// Errors: ENOENT/EACCES/EISDIR... with syscall `open` and the path, or `read`.
 template <completion_token_for<costream::buffer> Token = use_promise_t>
 auto read_file(std::string path, read_file_options opts, Token&& token = {}) {
+    detail::validate_path(path);
     return costream::offload([p = std::move(path), opts] { return read_file_sync(p, opts); },
                              std::forward<Token>(token));
 }
@@ -53,6 +54,7 @@ auto read_file(std::string path, Token&& token = {}) {
 /// Node's fs.readFile(path, encoding, cb): the file as text in that encoding.
 template <completion_token_for<std::string> Token = use_promise_t>
 auto read_file(std::string path, costream::encoding enc, Token&& token = {}) {
+    detail::validate_path(path);
     return costream::offload([p = std::move(path), enc] { return read_file_sync(p, enc); },
                              std::forward<Token>(token));
 }
@@ -61,6 +63,7 @@ auto read_file(std::string path, costream::encoding enc, Token&& token = {}) {
 template <completion_token_for<void> Token = use_promise_t>
 auto write_file(std::string path, costream::buffer data, write_file_options opts,
                 Token&& token = {}) {
+    detail::validate_path(path);
     return costream::offload([p = std::move(path), d = std::move(data),
                               o = std::move(opts)] { write_file_sync(p, d, o); },
                              std::forward<Token>(token));
@@ -111,6 +114,7 @@ auto append_file(std::string path, std::string_view text, Token&& token = {}) {
 /// Node's fs.open(path[, flags[, mode]], cb): the new descriptor (an int).
 template <completion_token_for<int> Token = use_promise_t>
 auto open(std::string path, open_flags flags, unsigned mode, Token&& token = {}) {
+    detail::validate_path(path);
     return costream::offload(
         [p = std::move(path), flags, mode] { return open_sync(p, flags, mode); },
         std::forward<Token>(token));
@@ -129,6 +133,7 @@ auto open(std::string path, Token&& token = {}) {
 /// Node's fs.close(fd, cb).
 template <completion_token_for<void> Token = use_promise_t>
 auto close(int fd, Token&& token = {}) {
+    detail::validate_fd(fd);
     return costream::offload([fd] { close_sync(fd); }, std::forward<Token>(token));
 }
 
@@ -138,10 +143,8 @@ auto close(int fd, Token&& token = {}) {
 template <completion_token_for<std::size_t> Token = use_promise_t>
 auto read(int fd, costream::buffer buf, std::size_t offset, std::size_t length,
           std::optional<std::int64_t> position, Token&& token = {}) {
-    if (offset > buf.size() || length > buf.size() - offset) {
-        costream::buffer probe = buf; // validate now, on the caller's thread, like Node
-        (void)read_sync(-1, probe, offset, length);
-    }
+    // Validated now, on the caller's thread: Node throws these before any I/O.
+    detail::validate_read(fd, buf.size(), offset, length, position);
     return costream::offload(
         [fd, b = std::move(buf), offset, length, position]() mutable {
             return read_sync(fd, b, offset, length, position);
@@ -159,6 +162,7 @@ auto read(int fd, costream::buffer buf, Token&& token = {}) {
 /// written (it may be short, as in Node).
 template <completion_token_for<std::size_t> Token = use_promise_t>
 auto write(int fd, costream::buffer buf, std::optional<std::int64_t> position, Token&& token = {}) {
+    detail::validate_fd(fd);
     return costream::offload(
         [fd, b = std::move(buf), position] { return write_sync(fd, b, position); },
         std::forward<Token>(token));
@@ -177,12 +181,14 @@ auto write(int fd, std::string_view text, Token&& token = {}) {
 /// Node's fs.fstat(fd, cb).
 template <completion_token_for<stats> Token = use_promise_t>
 auto fstat(int fd, Token&& token = {}) {
+    detail::validate_fd(fd);
     return costream::offload([fd] { return fstat_sync(fd); }, std::forward<Token>(token));
 }
 
 /// Node's fs.fsync(fd, cb).
 template <completion_token_for<void> Token = use_promise_t>
 auto fsync(int fd, Token&& token = {}) {
+    detail::validate_fd(fd);
     return costream::offload([fd] { fsync_sync(fd); }, std::forward<Token>(token));
 }
 
@@ -191,23 +197,28 @@ auto fsync(int fd, Token&& token = {}) {
 /// Node's fs.stat(path, cb) (follows symbolic links).
 template <completion_token_for<stats> Token = use_promise_t>
 auto stat(std::string path, Token&& token = {}) {
+    detail::validate_path(path);
     return costream::offload([p = std::move(path)] { return stat_sync(p); },
                              std::forward<Token>(token));
 }
 /// Node's fs.lstat(path, cb).
 template <completion_token_for<stats> Token = use_promise_t>
 auto lstat(std::string path, Token&& token = {}) {
+    detail::validate_path(path);
     return costream::offload([p = std::move(path)] { return lstat_sync(p); },
                              std::forward<Token>(token));
 }
 /// Node's fs.unlink(path, cb).
 template <completion_token_for<void> Token = use_promise_t>
 auto unlink(std::string path, Token&& token = {}) {
+    detail::validate_path(path);
     return costream::offload([p = std::move(path)] { unlink_sync(p); }, std::forward<Token>(token));
 }
 /// Node's fs.rename(old_path, new_path, cb).
 template <completion_token_for<void> Token = use_promise_t>
 auto rename(std::string old_path, std::string new_path, Token&& token = {}) {
+    detail::validate_path(old_path, "oldPath");
+    detail::validate_path(new_path, "newPath");
     return costream::offload(
         [a = std::move(old_path), b = std::move(new_path)] { rename_sync(a, b); },
         std::forward<Token>(token));
@@ -216,6 +227,7 @@ auto rename(std::string old_path, std::string new_path, Token&& token = {}) {
 /// created (nullopt when nothing was created).
 template <completion_token_for<std::optional<std::string>> Token = use_promise_t>
 auto mkdir(std::string path, mkdir_options opts, Token&& token = {}) {
+    detail::validate_path(path);
     return costream::offload([p = std::move(path), opts] { return mkdir_sync(p, opts); },
                              std::forward<Token>(token));
 }
@@ -227,23 +239,27 @@ auto mkdir(std::string path, Token&& token = {}) {
 /// Node's fs.readdir(path, cb): sorted entry names.
 template <completion_token_for<std::vector<std::string>> Token = use_promise_t>
 auto readdir(std::string path, Token&& token = {}) {
+    detail::validate_path(path);
     return costream::offload([p = std::move(path)] { return readdir_sync(p); },
                              std::forward<Token>(token));
 }
 /// Node's fs.readdir(path, {withFileTypes: true}, cb).
 template <completion_token_for<std::vector<dirent>> Token = use_promise_t>
 auto readdir_entries(std::string path, Token&& token = {}) {
+    detail::validate_path(path);
     return costream::offload([p = std::move(path)] { return readdir_entries_sync(p); },
                              std::forward<Token>(token));
 }
 /// Node's fs.rmdir(path, cb).
 template <completion_token_for<void> Token = use_promise_t>
 auto rmdir(std::string path, Token&& token = {}) {
+    detail::validate_path(path);
     return costream::offload([p = std::move(path)] { rmdir_sync(p); }, std::forward<Token>(token));
 }
 /// Node's fs.rm(path[, {recursive, force}], cb).
 template <completion_token_for<void> Token = use_promise_t>
 auto rm(std::string path, rm_options opts, Token&& token = {}) {
+    detail::validate_path(path);
     return costream::offload([p = std::move(path), opts] { rm_sync(p, opts); },
                              std::forward<Token>(token));
 }
@@ -255,12 +271,16 @@ auto rm(std::string path, Token&& token = {}) {
 /// Node's fs.mkdtemp(prefix, cb): the created directory's path.
 template <completion_token_for<std::string> Token = use_promise_t>
 auto mkdtemp(std::string prefix, Token&& token = {}) {
+    detail::validate_path(prefix, "prefix");
     return costream::offload([p = std::move(prefix)] { return mkdtemp_sync(p); },
                              std::forward<Token>(token));
 }
 /// Node's fs.copyFile(src, dest[, mode], cb).
 template <completion_token_for<void> Token = use_promise_t>
 auto copy_file(std::string src, std::string dest, int mode, Token&& token = {}) {
+    detail::validate_path(src, "src");
+    detail::validate_path(dest, "dest");
+    detail::validate_mode_bits(mode);
     return costream::offload(
         [a = std::move(src), b = std::move(dest), mode] { copy_file_sync(a, b, mode); },
         std::forward<Token>(token));
@@ -273,6 +293,8 @@ auto copy_file(std::string src, std::string dest, Token&& token = {}) {
 /// Node's fs.access(path[, mode], cb).
 template <completion_token_for<void> Token = use_promise_t>
 auto access(std::string path, int mode, Token&& token = {}) {
+    detail::validate_path(path);
+    detail::validate_mode_bits(mode);
     return costream::offload([p = std::move(path), mode] { access_sync(p, mode); },
                              std::forward<Token>(token));
 }

@@ -9,6 +9,7 @@
 #include <costream/errc.hpp>
 #include <costream/fs/detail/stream_io.hpp>
 #include <costream/fs/detail/sys.hpp>
+#include <costream/fs/detail/validate.hpp>
 #include <costream/fs/error.hpp>
 #include <costream/fs/types.hpp>
 #include <costream/stream/readable.hpp>
@@ -72,10 +73,16 @@ struct read_stream_options {
 class read_stream : public stream::readable {
 public:
     /// Prefer create_read_stream(). Throws range_error ERR_OUT_OF_RANGE for a negative
-    /// start or end, or start > end, as Node.
+    /// start or end, or start > end, or a negative fd, and type_error ERR_INVALID_ARG_VALUE
+    /// for a path with a NUL byte, as Node.
     read_stream(std::string path, const read_stream_options& opts = {})
         : stream::readable(readable_opts(opts)), path_(std::move(path)), flags_(opts.flags),
-          mode_(opts.mode) {
+          mode_(opts.mode), auto_close_(opts.auto_close) {
+        // node: ReadStream: validateInt32(fd) with an fd; otherwise open() validates the path
+        if (opts.fd)
+            detail::validate_fd(*opts.fd);
+        else
+            detail::validate_path(path_);
         if (opts.start) {
             check_range("start", *opts.start);
             pos_ = *opts.start;
@@ -99,6 +106,15 @@ public:
             // node: destroy.js construct -> process.nextTick(constructNT)
             next_tick([s = stream::ptr<read_stream>(this)] { s->start_open(); });
         }
+    }
+
+    read_stream(const read_stream&) = delete;
+    read_stream& operator=(const read_stream&) = delete;
+    /// A stream released while its descriptor is still open (never destroyed: its loop was
+    /// destroyed first, or every reference was dropped mid-file) closes it here, synchronously,
+    /// unless auto_close is false (then the descriptor is the caller's).
+    ~read_stream() override {
+        if (fd_ >= 0 && auto_close_) (void)detail::sys::close(fd_);
     }
 
     /// Node's path.
@@ -152,12 +168,8 @@ private:
     }
 
     static void check_range(const char* name, std::int64_t v) {
-        constexpr std::int64_t max_safe = 9007199254740991;
-        if (v < 0 || v > max_safe)
-            throw range_error(errc::out_of_range, std::string("The value of \"") + name +
-                                                      "\" is out of range. It must be >= 0 && "
-                                                      "<= 9007199254740991. Received " +
-                                                      std::to_string(v));
+        if (v < 0 || v > detail::max_safe_integer)
+            detail::throw_out_of_range(name, ">= 0 && <= 9007199254740991", v);
     }
 
     // node: streams.js _construct (open on the pool)
@@ -283,6 +295,7 @@ private:
     std::string path_;
     open_flags flags_;
     unsigned mode_;
+    bool auto_close_;
     int fd_ = -1;
     bool constructed_ = false;
     bool io_ = false;

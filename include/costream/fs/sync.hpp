@@ -8,6 +8,7 @@
 #include <costream/config.hpp>
 #include <costream/encoding.hpp>
 #include <costream/fs/detail/sys.hpp>
+#include <costream/fs/detail/validate.hpp>
 #include <costream/fs/error.hpp>
 #include <costream/fs/types.hpp>
 
@@ -145,6 +146,7 @@ inline void remove_tree(const std::string& path) {
 
 /// Node's fs.openSync(path, flags = 'r', mode = 0o666): the new file descriptor.
 inline int open_sync(const std::string& path, open_flags flags = O_RDONLY, unsigned mode = 0666) {
+    detail::validate_path(path);
     int fd = detail::sys::open(path.c_str(), flags.value(), mode);
     detail::check(fd, "open", path);
     return fd;
@@ -152,23 +154,45 @@ inline int open_sync(const std::string& path, open_flags flags = O_RDONLY, unsig
 
 /// Node's fs.closeSync(fd).
 inline void close_sync(int fd) {
+    detail::validate_fd(fd);
     detail::check(detail::sys::close(fd), "close");
 }
 
+namespace detail {
+/// The argument checks of Node's fs.read/readSync, in Node's order: validateInt32(fd),
+/// then a zero length is accepted before anything else (the read returns 0), then the
+/// buffer, offset/length and position. Throws type_error/range_error with Node's message.
+inline void validate_read(int fd, std::size_t size, std::size_t offset, std::size_t length,
+                          std::optional<std::int64_t> position) {
+    validate_fd(fd);
+    if (length == 0) return;
+    if (size == 0)
+        throw type_error(
+            errc::invalid_arg_value,
+            "The argument 'buffer' is empty and cannot be written. Received <Buffer >");
+    if (offset > size || length > size - offset) {
+        // node: validateOffsetLengthRead reports an offset past the end as a bad length
+        // ("It must be <= -6" for offset 10 into 4 bytes).
+        const auto off = static_cast<std::int64_t>(
+            std::min<std::size_t>(offset, static_cast<std::size_t>(max_safe_integer)));
+        throw_out_of_range("length", "<= " + std::to_string(static_cast<std::int64_t>(size) - off),
+                           static_cast<std::int64_t>(std::min<std::size_t>(
+                               length, static_cast<std::size_t>(max_safe_integer))));
+    }
+    if (position && (*position < -1 || *position > max_safe_integer))
+        throw_out_of_range("position", ">= -1 && <= 9007199254740991", *position);
+}
+} // namespace detail
+
 /// Node's fs.readSync(fd, buffer, offset, length, position): reads up to `length` bytes
-/// into `buf` at `offset`, from `position` (or the file position when nullopt). Returns
-/// the number of bytes read (0 at EOF). ERR_OUT_OF_RANGE if offset/length exceed `buf`.
+/// into `buf` at `offset`, from `position` (or the file position when nullopt or -1).
+/// Returns the number of bytes read (0 at EOF, and 0 at once for a zero length). Throws
+/// ERR_OUT_OF_RANGE for a negative fd, offset/length past `buf` or a position below -1;
+/// ERR_INVALID_ARG_VALUE for an empty `buf`.
 inline std::size_t read_sync(int fd, costream::buffer& buf, std::size_t offset, std::size_t length,
                              std::optional<std::int64_t> position = std::nullopt) {
-    if (offset > buf.size())
-        throw range_error(errc::out_of_range,
-                          "The value of \"offset\" is out of range. It must be >= 0 && <= " +
-                              std::to_string(buf.size()) + ". Received " + std::to_string(offset));
-    if (length > buf.size() - offset)
-        throw range_error(errc::out_of_range,
-                          "The value of \"length\" is out of range. It must be <= " +
-                              std::to_string(buf.size() - offset) + ". Received " +
-                              std::to_string(length));
+    detail::validate_read(fd, buf.size(), offset, length, position);
+    if (length == 0) return 0;
     long r = detail::sys::read(fd, buf.data() + offset, length, position.value_or(-1));
     detail::check(r, "read");
     return static_cast<std::size_t>(r);
@@ -183,8 +207,14 @@ inline std::size_t read_sync(int fd, costream::buffer& buf) {
 inline std::size_t write_sync(int fd, const costream::buffer& buf, std::size_t offset,
                               std::size_t length,
                               std::optional<std::int64_t> position = std::nullopt) {
-    if (offset > buf.size() || length > buf.size() - offset)
-        throw range_error(errc::out_of_range, "The value of \"length\" is out of range.");
+    // node: validateInt32(fd), validateOffsetLengthWrite
+    detail::validate_fd(fd);
+    if (offset > buf.size())
+        detail::throw_out_of_range("offset", "<= " + std::to_string(buf.size()),
+                                   static_cast<std::int64_t>(offset));
+    if (length > buf.size() - offset)
+        detail::throw_out_of_range("length", "<= " + std::to_string(buf.size() - offset),
+                                   static_cast<std::int64_t>(length));
     long r = detail::sys::write(fd, buf.data() + offset, length, position.value_or(-1));
     detail::check(r, "write");
     return static_cast<std::size_t>(r);
@@ -203,18 +233,21 @@ inline std::size_t write_sync(int fd, std::string_view text,
 
 /// Node's fs.fstatSync(fd).
 inline stats fstat_sync(int fd) {
+    detail::validate_fd(fd);
     struct ::stat st {};
     detail::check(detail::sys::fstat(fd, &st), "fstat");
     return detail::to_stats(st);
 }
 /// Node's fs.statSync(path) (follows symbolic links).
 inline stats stat_sync(const std::string& path) {
+    detail::validate_path(path);
     struct ::stat st {};
     detail::check(detail::sys::stat(path.c_str(), &st), "stat", path);
     return detail::to_stats(st);
 }
 /// Node's fs.lstatSync(path) (a symbolic link itself).
 inline stats lstat_sync(const std::string& path) {
+    detail::validate_path(path);
     struct ::stat st {};
     detail::check(detail::sys::lstat(path.c_str(), &st), "lstat", path);
     return detail::to_stats(st);
@@ -241,6 +274,7 @@ inline std::string read_file_sync(const std::string& path, costream::encoding en
 }
 /// Node's fs.readFileSync(fd): the rest of an open file, from its position; fd stays open.
 inline costream::buffer read_file_sync(int fd) {
+    detail::validate_fd(fd);
     return detail::read_all(fd);
 }
 
@@ -298,11 +332,14 @@ void append_file_sync(const std::string& path, const char (&text)[N],
 
 /// Node's fs.unlinkSync(path).
 inline void unlink_sync(const std::string& path) {
+    detail::validate_path(path);
     detail::check(detail::sys::unlink(path.c_str()), "unlink", path);
 }
 
 /// Node's fs.renameSync(old_path, new_path). Errors carry both (`rename 'a' -> 'b'`).
 inline void rename_sync(const std::string& old_path, const std::string& new_path) {
+    detail::validate_path(old_path, "oldPath");
+    detail::validate_path(new_path, "newPath");
     detail::check(detail::sys::rename(old_path.c_str(), new_path.c_str()), "rename", old_path,
                   new_path);
 }
@@ -312,6 +349,7 @@ inline void rename_sync(const std::string& old_path, const std::string& new_path
 /// the way gives EEXIST or ENOTDIR as in Node. Without: nullopt (EEXIST if it exists).
 inline std::optional<std::string> mkdir_sync(const std::string& path,
                                              const mkdir_options& opts = {}) {
+    detail::validate_path(path);
     if (!opts.recursive) {
         detail::check(detail::sys::mkdir(path.c_str(), opts.mode), "mkdir", path);
         return std::nullopt;
@@ -360,6 +398,7 @@ inline std::optional<std::string> mkdir_sync(const std::string& path,
 /// Node's fs.readdirSync(path): the entry names without "." and "..", sorted by byte
 /// value (libuv's scandir sorts them). Errors have syscall `scandir`.
 inline std::vector<std::string> readdir_sync(const std::string& path) {
+    detail::validate_path(path);
     if (int e = detail::injected("scandir")) detail::throw_error(e, "scandir", path);
     DIR* d = ::opendir(path.c_str());
     if (!d) detail::throw_error(errno, "scandir", path);
@@ -375,6 +414,7 @@ inline std::vector<std::string> readdir_sync(const std::string& path) {
 
 /// Node's fs.readdirSync(path, {withFileTypes: true}): the entries with their types.
 inline std::vector<dirent> readdir_entries_sync(const std::string& path) {
+    detail::validate_path(path);
     if (int e = detail::injected("scandir")) detail::throw_error(e, "scandir", path);
     DIR* d = ::opendir(path.c_str());
     if (!d) detail::throw_error(errno, "scandir", path);
@@ -425,6 +465,7 @@ inline std::vector<dirent> readdir_entries_sync(const std::string& path) {
 
 /// Node's fs.rmdirSync(path): removes an empty directory.
 inline void rmdir_sync(const std::string& path, const rmdir_options& opts = {}) {
+    detail::validate_path(path);
     if (opts.recursive) {
         detail::remove_tree(path);
         return;
@@ -436,6 +477,7 @@ inline void rmdir_sync(const std::string& path, const rmdir_options& opts = {}) 
 /// with recursive. A directory without recursive fails with ERR_FS_EISDIR (syscall rm);
 /// a missing path fails with ENOENT (syscall lstat) unless force.
 inline void rm_sync(const std::string& path, const rm_options& opts = {}) {
+    detail::validate_path(path);
     struct ::stat st {};
     long r = detail::sys::lstat(path.c_str(), &st);
     if (r == -ENOENT && opts.force) return;
@@ -460,6 +502,7 @@ inline void rm_sync(const std::string& path, const rm_options& opts = {}) {
 /// Node's fs.mkdtempSync(prefix): creates `prefix` + six random characters and returns
 /// that path. Errors show the template (`mkdtemp '/x/tmp-XXXXXX'`).
 inline std::string mkdtemp_sync(const std::string& prefix) {
+    detail::validate_path(prefix, "prefix");
     std::string tmpl = prefix + "XXXXXX";
     std::string path = tmpl; // mkdtemp fills in the X's even when it fails
     detail::check(detail::sys::mkdtemp(path.data()), "mkdtemp", tmpl);
@@ -470,6 +513,9 @@ inline std::string mkdtemp_sync(const std::string& prefix) {
 /// `mode` takes constants::copyfile_excl (fail with EEXIST if dest exists). Errors carry
 /// syscall `copyfile`, path src and dest dest, as libuv reports them.
 inline void copy_file_sync(const std::string& src, const std::string& dest, int mode = 0) {
+    detail::validate_path(src, "src");
+    detail::validate_path(dest, "dest");
+    detail::validate_mode_bits(mode);
     auto fail = [&](long r) { detail::throw_error(static_cast<int>(-r), "copyfile", src, dest); };
     if (int e = detail::injected("copyfile")) fail(-e);
     int in = detail::sys::open(src.c_str(), O_RDONLY, 0);
@@ -479,14 +525,28 @@ inline void copy_file_sync(const std::string& src, const std::string& dest, int 
         detail::close_quietly(in);
         fail(r);
     }
-    int oflags = O_WRONLY | O_CREAT | ((mode & constants::copyfile_excl) ? O_EXCL : O_TRUNC);
+    // No O_TRUNC: dest may be src itself (or a link to it), and truncating it before the
+    // check below would destroy the very bytes to copy. libuv (uv_fs_copyfile) opens
+    // without it too, returns success for the same file, and truncates afterwards.
+    int oflags = O_WRONLY | O_CREAT | ((mode & constants::copyfile_excl) ? O_EXCL : 0);
     int out = detail::sys::open(dest.c_str(), oflags, st.st_mode & 07777);
     if (out < 0) {
         detail::close_quietly(in);
         fail(out);
     }
     long r = 0;
-    if (::fchmod(out, st.st_mode & 07777) < 0) r = -errno;
+    struct ::stat dst {};
+    if (long e = detail::sys::fstat(out, &dst); e < 0) {
+        r = e;
+    } else if (dst.st_dev == st.st_dev && dst.st_ino == st.st_ino) {
+        // Copying a file onto itself: nothing to do (Node succeeds and the file is intact).
+        detail::close_quietly(in);
+        detail::close_quietly(out);
+        return;
+    } else if (::ftruncate(out, 0) < 0) {
+        r = -errno;
+    }
+    if (r == 0 && ::fchmod(out, st.st_mode & 07777) < 0) r = -errno;
     std::vector<std::uint8_t> chunk;
     while (r == 0) {
         ssize_t n = ::copy_file_range(in, nullptr, out, nullptr, 1 << 30, 0);
@@ -519,22 +579,30 @@ inline void copy_file_sync(const std::string& src, const std::string& dest, int 
 /// Node's fs.accessSync(path[, mode]): throws unless the file exists (F_OK) or grants
 /// the permissions in `mode` (constants::r_ok | w_ok | x_ok).
 inline void access_sync(const std::string& path, int mode = constants::f_ok) {
+    detail::validate_path(path);
+    detail::validate_mode_bits(mode);
     detail::check(detail::sys::access(path.c_str(), mode), "access", path);
 }
 
 /// Node's fs.existsSync(path): whether stat() succeeds; never throws.
 inline bool exists_sync(const std::string& path) noexcept {
+    if (path.find('\0') != std::string::npos) return false; // as Node: no throw
     struct ::stat st {};
     return ::stat(path.c_str(), &st) == 0;
 }
 
 /// Node's fs.fsyncSync(fd).
 inline void fsync_sync(int fd) {
+    detail::validate_fd(fd);
     detail::check(detail::sys::fsync(fd), "fsync");
 }
 
-/// Node's fs.ftruncateSync(fd[, len]).
+/// Node's fs.ftruncateSync(fd[, len]): a negative len truncates to 0, as in Node.
 inline void ftruncate_sync(int fd, std::int64_t len = 0) {
+    detail::validate_fd(fd);
+    if (len < -detail::max_safe_integer || len > detail::max_safe_integer)
+        detail::throw_out_of_range("len", ">= -9007199254740991 && <= 9007199254740991", len);
+    len = std::max<std::int64_t>(len, 0); // node: len = MathMax(0, len)
     detail::check(detail::sys::ftruncate(fd, len), "ftruncate");
 }
 

@@ -9,6 +9,7 @@
 #include <costream/errc.hpp>
 #include <costream/fs/detail/stream_io.hpp>
 #include <costream/fs/detail/sys.hpp>
+#include <costream/fs/detail/validate.hpp>
 #include <costream/fs/error.hpp>
 #include <costream/fs/types.hpp>
 #include <costream/stream/stream_base.hpp>
@@ -75,17 +76,20 @@ struct write_stream_options {
 ///     ws->end();
 class write_stream : public stream::writable {
 public:
-    /// Prefer create_write_stream(). Throws range_error ERR_OUT_OF_RANGE for a negative
-    /// start.
+    /// Prefer create_write_stream(). Throws range_error ERR_OUT_OF_RANGE for a start
+    /// outside 0..2**53-1 or a negative fd, type_error ERR_INVALID_ARG_VALUE for a path with
+    /// a NUL byte, as Node.
     write_stream(std::string path, const write_stream_options& opts = {})
         : stream::writable(writable_opts(opts)), path_(std::move(path)), flags_(opts.flags),
-          mode_(opts.mode), flush_(opts.flush) {
+          mode_(opts.mode), flush_(opts.flush), auto_close_(opts.auto_close) {
+        // node: WriteStream: validateInt32(fd) with an fd; otherwise open() validates the path
+        if (opts.fd)
+            detail::validate_fd(*opts.fd);
+        else
+            detail::validate_path(path_);
         if (opts.start) {
-            if (*opts.start < 0)
-                throw range_error(errc::out_of_range,
-                                  "The value of \"start\" is out of range. It must be >= 0 && "
-                                  "<= 9007199254740991. Received " +
-                                      std::to_string(*opts.start));
+            if (*opts.start < 0 || *opts.start > detail::max_safe_integer)
+                detail::throw_out_of_range("start", ">= 0 && <= 9007199254740991", *opts.start);
             pos_ = *opts.start;
         }
         if (opts.fd) {
@@ -94,6 +98,16 @@ public:
         } else {
             next_tick([s = stream::ptr<write_stream>(this)] { s->start_open(); });
         }
+    }
+
+    write_stream(const write_stream&) = delete;
+    write_stream& operator=(const write_stream&) = delete;
+    /// A stream released while its descriptor is still open (never destroyed: its loop was
+    /// destroyed first, or every reference was dropped) closes it here, synchronously,
+    /// unless auto_close is false (then the descriptor is the caller's). Bytes not written
+    /// by then are not written.
+    ~write_stream() override {
+        if (fd_ >= 0 && auto_close_) (void)detail::sys::close(fd_);
     }
 
     /// Node's path.
@@ -367,6 +381,7 @@ private:
     open_flags flags_;
     unsigned mode_;
     bool flush_;
+    bool auto_close_;
     int fd_ = -1;
     bool constructed_ = false;
     bool io_ = false;
