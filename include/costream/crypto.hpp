@@ -21,6 +21,7 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -94,6 +95,13 @@ protected:
         // node: update(string, encoding) decodes with Buffer.from's rules; an unknown
         // encoding name is read as utf8 (observed with Node 20).
         costream::encoding e = enc.resolve_lenient();
+        // node: StringBytes refuses hex text of odd length for Hash/Hmac update()
+        // (Buffer.from would drop the last digit; hashing fewer bytes than given would
+        // be a silent loss here).
+        if (e == costream::encoding::hex && text.size() % 2 != 0)
+            throw costream::type_error(errc::invalid_arg_value,
+                                       "The argument 'encoding' is invalid for data of length " +
+                                           std::to_string(text.size()) + ". Received 'hex'");
         if (e == costream::encoding::utf8)
             return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
         storage = costream::buffer::from(text, e);
@@ -398,7 +406,8 @@ struct pbkdf2_job {
                               static_cast<int>(password.size()), salt.data(),
                               static_cast<int>(salt.size()), iterations, md.md,
                               static_cast<int>(keylen), key.data()) != 1)
-            crypto::detail::throw_operation_failed("PBKDF2 failed");
+            // node: "Deriving bits failed" (e.g. an XOF digest such as shake256)
+            crypto::detail::throw_operation_failed("Deriving bits failed");
         return key;
     }
 };
@@ -436,6 +445,18 @@ struct scrypt_job {
 inline scrypt_job make_scrypt_job(binary_like password, binary_like salt, std::int64_t keylen,
                                   scrypt_options o) {
     crypto::detail::check_int32(keylen, "keylen", 0);
+    // node: scrypt.js getScryptParams: validateUint32 for N, r and p, validateInteger(maxmem,
+    // 'maxmem', 0) (at most 2**53-1), before the defaults and OpenSSL's own checks.
+    auto check_max = [](std::uint64_t v, std::string_view name, std::uint64_t max) {
+        if (v <= max) return;
+        const auto shown = static_cast<std::int64_t>(
+            std::min<std::uint64_t>(v, static_cast<std::uint64_t>(INT64_MAX)));
+        crypto::detail::check_int32(shown, name, 0, static_cast<std::int64_t>(max));
+    };
+    check_max(o.N, "N", 4294967295u);
+    check_max(o.r, "r", 4294967295u);
+    check_max(o.p, "p", 4294967295u);
+    check_max(o.maxmem, "maxmem", 9007199254740991u);
     // node: scrypt.js getScryptParams: 0 means the default.
     const scrypt_options defaults;
     if (o.N == 0) o.N = defaults.N;

@@ -1,0 +1,111 @@
+// Argument edges of costream::crypto checked against Node v20 (the JS and Node's output
+// next to each case): odd-length hex text in update(), scrypt's N/r/p/maxmem limits, and
+// the message of a failed PBKDF2.
+#include <costream/crypto.hpp>
+
+#include <costream/errc.hpp>
+#include <costream/error.hpp>
+#include <costream/loop.hpp>
+
+#include <doctest/doctest.h>
+
+#include <exception>
+#include <string>
+
+namespace crypto = costream::crypto;
+
+namespace {
+
+/// "TypeError [ERR_X]: message" as what() reads, "ok" if f() returned.
+template <class F>
+std::string thrown(F&& f) {
+    try {
+        f();
+        return "ok";
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+}
+
+} // namespace
+
+// node (v20.20.2):
+//   crypto.createHash('sha256').update('abc', 'hex')
+//   -> TypeError ERR_INVALID_ARG_VALUE The argument 'encoding' is invalid for data of length
+//      3. Received 'hex'
+//   crypto.createHmac('sha256', 'k').update('abc', 'hex') -> the same
+//   crypto.createHash('sha256').update('abcd', 'hex').digest('hex')
+//   -> 123d4c7ef2d1600a1b3a0f6addc60a10f05a3495c9409f2ecbf4cc095d000a6b
+//   crypto.createHash('sha256').update('abz1', 'hex').digest('hex')   (stops at 'z', as
+//   Buffer.from) -> 087d80f7f182dd44f184aa86ca34488853ebcc04f0c60d5294919a466b463831
+TEST_CASE("update with hex text of odd length throws ERR_INVALID_ARG_VALUE instead of dropping a "
+          "digit") {
+    const std::string msg = "TypeError [ERR_INVALID_ARG_VALUE]: The argument 'encoding' is "
+                            "invalid for data of length 3. Received 'hex'";
+    auto h = crypto::create_hash("sha256");
+    CHECK(thrown([&] { h->update("abc", "hex"); }) == msg);
+    CHECK(thrown([&] { h->update(std::string_view("abc"), costream::encoding::hex); }) == msg);
+    // Nothing was hashed by the failed calls.
+    CHECK(h->update("abcd", "hex").digest("hex") ==
+          "123d4c7ef2d1600a1b3a0f6addc60a10f05a3495c9409f2ecbf4cc095d000a6b");
+    auto m = crypto::create_hmac("sha256", "k");
+    CHECK(thrown([&] { m->update("abc", "hex"); }) == msg);
+    CHECK(crypto::create_hash("sha256")->update("abz1", "hex").digest("hex") ==
+          "087d80f7f182dd44f184aa86ca34488853ebcc04f0c60d5294919a466b463831");
+}
+
+// node:
+//   crypto.scryptSync('p', 's', 10, {N: 2**32}) -> RangeError ERR_OUT_OF_RANGE The value of "N"
+//      is out of range. It must be >= 0 && <= 4294967295. Received 4294967296
+//   {r: 2**32} -> ... "r" ...;  {p: 2**32} -> ... "p" ...   (the same message)
+//   {maxmem: 2**53} -> RangeError ERR_OUT_OF_RANGE The value of "maxmem" is out of range. It
+//      must be >= 0 && <= 9007199254740991. Received 9_007_199_254_740_992
+//   crypto.scrypt('p', 's', 10, {N: 2**32}, cb) -> the same, thrown at once
+//   crypto.scryptSync('p', 's', -1, {N: 3}) -> the keylen error first
+TEST_CASE("scrypt checks N, r and p as uint32 and maxmem as a safe integer, before OpenSSL") {
+    auto range = [](const char* name) {
+        return std::string("RangeError [ERR_OUT_OF_RANGE]: The value of \"") + name +
+               "\" is out of range. It must be >= 0 && <= 4294967295. Received 4294967296";
+    };
+    const std::uint64_t big = std::uint64_t{1} << 32;
+    CHECK(thrown([&] { crypto::scrypt_sync("p", "s", 10, {.N = big}); }) == range("N"));
+    CHECK(thrown([&] { crypto::scrypt_sync("p", "s", 10, {.N = 3, .r = big}); }) == range("r"));
+    CHECK(thrown([&] { crypto::scrypt_sync("p", "s", 10, {.N = 2, .p = big}); }) == range("p"));
+    CHECK(thrown([&] {
+              crypto::scrypt_sync("p", "s", 10, {.N = 2, .maxmem = std::uint64_t{1} << 53});
+          }) == "RangeError [ERR_OUT_OF_RANGE]: The value of \"maxmem\" is out of range. It must "
+                "be >= 0 && <= 9007199254740991. Received 9_007_199_254_740_992");
+    CHECK(thrown([&] { crypto::scrypt_sync("p", "s", -1, {.N = 3}); }) ==
+          "RangeError [ERR_OUT_OF_RANGE]: The value of \"keylen\" is out of range. It must be >= 0 "
+          "&& <= 2147483647. Received -1");
+    costream::loop l;
+    bool ran = false;
+    CHECK(thrown([&] {
+              crypto::scrypt("p", "s", 10, {.N = big},
+                             [&](std::exception_ptr, costream::buffer) { ran = true; });
+          }) == range("N"));
+    l.run();
+    CHECK_FALSE(ran);
+    // The largest accepted values still reach OpenSSL's own check (memory limit).
+    CHECK(thrown([&] {
+              crypto::scrypt_sync("p", "s", 10, {.N = 2, .maxmem = 9007199254740991});
+          }) == "ok");
+}
+
+// node:
+//   crypto.pbkdf2Sync('p', 's', 1, 10, 'shake256')           -> Error: Deriving bits failed
+//   crypto.pbkdf2('p', 's', 1, 10, 'shake256', cb)  -> cb(Error: Deriving bits failed)
+TEST_CASE("a PBKDF2 that OpenSSL refuses fails with Node's message, sync and on the pool") {
+    CHECK(thrown([] {
+              crypto::pbkdf2_sync("p", "s", 1, 10, "shake256");
+          }).starts_with("Error [ERR_CRYPTO_OPERATION_FAILED]: Deriving bits failed"));
+    costream::loop l;
+    std::string got = "never completed";
+    crypto::pbkdf2("p", "s", 1, 10, "shake256", [&](std::exception_ptr e, costream::buffer) {
+        got = thrown([&] {
+            if (e) std::rethrow_exception(e);
+        });
+    });
+    l.run();
+    CHECK(got.starts_with("Error [ERR_CRYPTO_OPERATION_FAILED]: Deriving bits failed"));
+}
