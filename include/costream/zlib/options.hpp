@@ -15,6 +15,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 namespace costream::zlib {
 
@@ -78,16 +80,46 @@ struct resolved_options {
     std::size_t max_output_length = costream::buffer::max_length;
 };
 
+/// A number as Node's ERR_OUT_OF_RANGE prints it ("Received 9_007_199_254_740_992"): digits
+/// grouped by '_' when |v| > 2**32 (internal/errors.js addNumericalSeparator).
+inline std::string node_number(bool negative, unsigned long long magnitude) {
+    std::string digits = std::to_string(magnitude);
+    if (magnitude > (1ull << 32)) {
+        std::string grouped;
+        const std::size_t lead = digits.size() % 3 == 0 ? 3 : digits.size() % 3;
+        grouped.append(digits, 0, lead);
+        for (std::size_t i = lead; i < digits.size(); i += 3)
+            grouped.append("_").append(digits, i, 3);
+        digits = std::move(grouped);
+    }
+    return negative ? "-" + digits : digits;
+}
+
 // node: zlib.js checkRangesOrGetDefault
 template <class T>
 T check_range(const std::optional<T>& v, std::string_view name, long long lo, long long hi, T def) {
     if (!v) return def;
-    const auto x = static_cast<long long>(*v);
-    if (x < lo || x > hi)
+    // Compared without converting an unsigned value (a size_t above LLONG_MAX) to a
+    // negative one.
+    bool negative = false;
+    unsigned long long magnitude;
+    if constexpr (std::is_signed_v<T>) {
+        negative = *v < 0;
+        magnitude = negative ? 0ull - static_cast<unsigned long long>(*v)
+                             : static_cast<unsigned long long>(*v);
+    } else {
+        magnitude = static_cast<unsigned long long>(*v);
+    }
+    const bool below = negative
+                           ? (lo >= 0 || magnitude > 0ull - static_cast<unsigned long long>(lo))
+                           : (lo > 0 && magnitude < static_cast<unsigned long long>(lo));
+    const bool above = !negative && (hi < 0 || magnitude > static_cast<unsigned long long>(hi));
+    if (below || above)
         throw range_error(errc::out_of_range,
                           "The value of \"" + std::string(name) +
                               "\" is out of range. It must be >= " + std::to_string(lo) +
-                              " and <= " + std::to_string(hi) + ". Received " + std::to_string(x));
+                              " and <= " + std::to_string(hi) + ". Received " +
+                              node_number(negative, magnitude));
     return *v;
 }
 
@@ -104,7 +136,7 @@ inline resolved_options resolve(zlib::mode m, const options& o) {
         throw range_error(errc::out_of_range,
                           "The value of \"options.chunkSize\" is out of range. It must be >= 64. "
                           "Received " +
-                              std::to_string(*o.chunk_size));
+                              node_number(false, *o.chunk_size));
     r.chunk_size = o.chunk_size.value_or(constants::Z_DEFAULT_CHUNK);
     r.flush = check_range(o.flush, "options.flush", Z_NO_FLUSH, Z_BLOCK, Z_NO_FLUSH);
     r.finish_flush =
@@ -120,6 +152,9 @@ inline resolved_options resolve(zlib::mode m, const options& o) {
         const int min = constants::Z_MIN_WINDOWBITS + (m == zlib::mode::gzip ? 1 : 0);
         r.window_bits = check_range(o.window_bits, "options.windowBits", min,
                                     constants::Z_MAX_WINDOWBITS, constants::Z_DEFAULT_WINDOWBITS);
+        // node: zlib.js DeflateRaw turns windowBits 8 into 9: zlib >= 1.2.9 refuses a
+        // 256-byte window for raw deflate, and 9 gives a stream that only uses 8 bits of it.
+        if (m == zlib::mode::deflate_raw && r.window_bits == 8) r.window_bits = 9;
     }
     r.level = check_range(o.level, "options.level", constants::Z_MIN_LEVEL, constants::Z_MAX_LEVEL,
                           Z_DEFAULT_COMPRESSION);

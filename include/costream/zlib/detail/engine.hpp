@@ -13,6 +13,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -38,19 +39,54 @@ public:
     /// One zlib call over in[0, in_len) into out[0, out_len), with flush flag `flush`
     /// (node: ZlibContext::DoThreadPoolWork). Afterwards avail_in()/avail_out() tell what
     /// is left, and error() whether the stream failed.
+    ///
+    /// zlib counts both sides in uInt (32 bits). A side longer than that is handed to zlib
+    /// in pieces within this call: truncating the count would make zlib see only the low 32
+    /// bits (an input of 4 GiB + 5 bytes read as 5 bytes, the rest reported as consumed and
+    /// silently lost). While input beyond the current piece waits, the calls use Z_NO_FLUSH,
+    /// so `flush` (Z_FINISH...) applies only once zlib has been given all of the input.
     void write(int flush, const std::uint8_t* in, std::size_t in_len, std::uint8_t* out,
                std::size_t out_len) noexcept {
         flush_ = flush;
         strm_.next_in = const_cast<Bytef*>(in);
-        strm_.avail_in = static_cast<uInt>(in_len);
         strm_.next_out = out;
-        strm_.avail_out = static_cast<uInt>(out_len);
+        in_extra_ = in_len - take(in_len, strm_.avail_in);
+        out_extra_ = out_len - take(out_len, strm_.avail_out);
+        for (;;) {
+            step(in_extra_ > 0 ? Z_NO_FLUSH : flush);
+            if (err_ != Z_OK && err_ != Z_BUF_ERROR) break; // the end, or a failure
+            const bool refill_in = strm_.avail_in == 0 && in_extra_ > 0;
+            const bool refill_out = strm_.avail_out == 0 && out_extra_ > 0;
+            if (refill_out) out_extra_ -= take(out_extra_, strm_.avail_out);
+            if (refill_in && (strm_.avail_out > 0)) {
+                in_extra_ -= take(in_extra_, strm_.avail_in);
+            } else if (!refill_out) {
+                break; // output full (the caller makes another call), or all input given
+            }
+        }
+    }
+
+    std::size_t avail_in() const noexcept { return strm_.avail_in + in_extra_; }
+    std::size_t avail_out() const noexcept { return strm_.avail_out + out_extra_; }
+    /// zlib's last return code.
+    int last_code() const noexcept { return err_; }
+
+private:
+    // The part of `len` zlib takes in one call, stored into `avail`.
+    static std::size_t take(std::size_t len, uInt& avail) noexcept {
+        const std::size_t n = std::min<std::size_t>(len, static_cast<uInt>(-1));
+        avail = static_cast<uInt>(n);
+        return n;
+    }
+
+    // One zlib call on strm_ as set up by write() (node: DoThreadPoolWork's body).
+    void step(int flush) noexcept {
         const Bytef* next_expected_header_byte = nullptr;
         switch (mode_) {
         case mode::deflate:
         case mode::gzip:
         case mode::deflate_raw:
-            err_ = ::deflate(&strm_, flush_);
+            err_ = ::deflate(&strm_, flush);
             return;
         case mode::unzip:
             // node: the first two bytes decide between gunzip (multi-member) and inflate
@@ -79,13 +115,13 @@ public:
         default:
             break;
         }
-        err_ = ::inflate(&strm_, flush_);
+        err_ = ::inflate(&strm_, flush);
         if (mode_ != mode::inflate_raw && err_ == Z_NEED_DICT && !dictionary_.empty()) {
             if (mode_ == mode::inflate)
                 err_ = ::inflateSetDictionary(&strm_, dictionary_.data(),
                                               static_cast<uInt>(dictionary_.size()));
             if (err_ == Z_OK)
-                err_ = ::inflate(&strm_, flush_);
+                err_ = ::inflate(&strm_, flush);
             else if (err_ == Z_DATA_ERROR)
                 err_ = Z_NEED_DICT; // node: tell a bad dictionary from bad input
         }
@@ -93,22 +129,18 @@ public:
         while (strm_.avail_in > 0 && mode_ == mode::gunzip && err_ == Z_STREAM_END &&
                strm_.next_in[0] != 0x00) {
             reset_stream();
-            err_ = ::inflate(&strm_, flush_);
+            err_ = ::inflate(&strm_, flush);
         }
     }
 
-    std::size_t avail_in() const noexcept { return strm_.avail_in; }
-    std::size_t avail_out() const noexcept { return strm_.avail_out; }
-    /// zlib's last return code.
-    int last_code() const noexcept { return err_; }
-
+public:
     /// node: ZlibContext::GetErrorInfo: whether the last write() failed, and how.
     boost::system::error_code error() const noexcept {
         if (init_failed_) return make_zlib_error(err_, msg_or("Init error"));
         switch (err_) {
         case Z_OK:
         case Z_BUF_ERROR:
-            if (strm_.avail_out != 0 && flush_ == Z_FINISH)
+            if (avail_out() != 0 && flush_ == Z_FINISH)
                 return make_zlib_error(err_, msg_or("unexpected end of file"));
             return {};
         case Z_STREAM_END:
@@ -228,6 +260,7 @@ private:
     int err_ = Z_OK;
     int flush_ = Z_NO_FLUSH;
     int gzip_id_bytes_read_ = 0;
+    std::size_t in_extra_ = 0, out_extra_ = 0; // input/output beyond zlib's uInt counts
     bool initialized_ = false;
     bool init_failed_ = false;
 };
