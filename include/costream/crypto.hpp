@@ -157,6 +157,7 @@ public:
     /// without a code); a bad output_length throws ERR_OSSL_EVP_NOT_XOF_OR_INVALID_LENGTH.
     explicit hash(std::string_view algorithm, const hash_options& o = {})
         : digest_transform(o.stream) {
+        check_output_length(o.output_length);
         md_ = crypto::detail::find_digest(algorithm);
         if (!md_) throw costream::error(errc::crypto_invalid_digest, "Digest method not supported");
         init(o.output_length);
@@ -209,6 +210,7 @@ public:
 
     /// For copy() (use copy()).
     hash(const hash& other, const hash_options& o) : digest_transform(o.stream) {
+        check_output_length(o.output_length);
         md_ = other.md_;
         init(o.output_length ? o.output_length : std::optional<std::size_t>(other.out_len_));
         cached_ = other.cached_;
@@ -244,6 +246,16 @@ protected:
     }
 
 private:
+    // node: Hash(): validateUint32(options.outputLength, 'options.outputLength'), before
+    // the algorithm is looked up. (Without it a length of 2**32 or more was accepted and
+    // digest() then tried to produce that many bytes.)
+    static void check_output_length(std::optional<std::size_t> n) {
+        if (n && *n > 4294967295u)
+            crypto::detail::check_int32(
+                static_cast<std::int64_t>(std::min<std::size_t>(*n, INT64_MAX)),
+                "options.outputLength", 0, 4294967295);
+    }
+
     void init(std::optional<std::size_t> output_length) {
         const int size = EVP_MD_get_size(md_.md);
         out_len_ = size > 0 ? static_cast<std::size_t>(size) : 0;

@@ -109,3 +109,23 @@ TEST_CASE("a PBKDF2 that OpenSSL refuses fails with Node's message, sync and on 
     l.run();
     CHECK(got.starts_with("Error [ERR_CRYPTO_OPERATION_FAILED]: Deriving bits failed"));
 }
+
+// node:
+//   crypto.createHash('shake256', {outputLength: 2**32}) -> RangeError ERR_OUT_OF_RANGE The
+//      value of "options.outputLength" is out of range. It must be >= 0 && <= 4294967295.
+//      Received 4294967296
+//   crypto.createHash('sha256', {outputLength: 2**32})   -> the same (checked before the
+//      algorithm); crypto.createHash('nope', {outputLength: 2**32}) -> the same
+//   crypto.createHash('shake256', {outputLength: 2**32 - 1}) -> a Hash
+TEST_CASE("create_hash checks output_length as a uint32 before anything else") {
+    const std::string msg = "RangeError [ERR_OUT_OF_RANGE]: The value of \"options.outputLength\" "
+                            "is out of range. It must be >= 0 && <= 4294967295. Received "
+                            "4294967296";
+    const std::size_t big = std::size_t{1} << 32;
+    CHECK(thrown([&] { crypto::create_hash("shake256", {.output_length = big}); }) == msg);
+    CHECK(thrown([&] { crypto::create_hash("sha256", {.output_length = big}); }) == msg);
+    CHECK(thrown([&] { crypto::create_hash("nope", {.output_length = big}); }) == msg);
+    auto h = crypto::create_hash("shake256", {.output_length = 16});
+    CHECK(thrown([&] { h->copy({.output_length = big}); }) == msg);
+    CHECK(thrown([&] { crypto::create_hash("shake256", {.output_length = big - 1}); }) == "ok");
+}
