@@ -456,6 +456,25 @@ protected:
         return true;
     }
 
+    /// For a hot_event whose listener is often one the derived class knows (a stream's pipe):
+    /// when `h`'s event has exactly one listener, not a once() listener, and its id is `id`,
+    /// calls f() instead of that listener, holding a reference on the listener while f()
+    /// runs (as emit does: the listener may remove itself), and returns true. Otherwise it
+    /// calls nothing and returns false. f() must do what the listener would do with the
+    /// emit's arguments; emit would call exactly that one listener, so nothing else is
+    /// observable (no snapshot is taken for one listener either).
+    template <class F>
+    [[gnu::always_inline]] inline bool call_if_sole_hot(hot_event& h, std::uint64_t id, F&& f) {
+        detail::ev::list* l = hot_list(h);
+        if (l == nullptr || l->size != 1) return false;
+        detail::ev::record* r = l->items()[0];
+        if (r->id != id || r->once) return false;
+        ++r->refs;
+        detail::ev::holder<detail::ev::record> hold(r);
+        std::forward<F>(f)();
+        return true;
+    }
+
 private:
     detail::ev::list* hot_list(hot_event& h) noexcept {
         if (h.gen_ != layout_gen_) [[unlikely]] {

@@ -7,6 +7,7 @@
 #include <costream/config.hpp>
 #include <costream/stream/transform.hpp>
 
+#include <typeinfo>
 #include <utility>
 
 namespace costream::stream {
@@ -20,8 +21,24 @@ public:
     using basic_transform<Chunk, Chunk>::basic_transform;
     using transform_callback = typename basic_transform<Chunk, Chunk>::transform_callback;
 
+    /// For pipe(): whether this object is a basic_pass_through itself, not an object of a
+    /// class derived from it (which may override do_transform or hide write()); then
+    /// write_piped() may be used instead of write().
+    bool is_plain_pass_through() noexcept {
+        if (plain_ < 0) [[unlikely]]
+            plain_ = typeid(*this) == typeid(basic_pass_through) ? 1 : 0;
+        return plain_ != 0;
+    }
+    /// For pipe(), when is_plain_pass_through(): write(chunk) with the transform step done in
+    /// place (basic_transform::write_through): the same events, state and return value.
+    bool write_piped(Chunk&& chunk) { return this->write_through(std::move(chunk)); }
+
 protected:
+    // write_through() does the same in place: keep the two in step.
     void do_transform(Chunk&& chunk, transform_callback cb) override { cb({}, std::move(chunk)); }
+
+private:
+    signed char plain_ = -1; // is_plain_pass_through(), once known
 };
 
 /// A pass-through of costream::buffer chunks (Node's PassThrough).

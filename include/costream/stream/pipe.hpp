@@ -114,6 +114,20 @@ struct pipe_entry : std::enable_shared_from_this<pipe_entry<Chunk, Dst>> {
     bool has_ondrain = false;
     bool cleaned_up = false;
 
+    // node: pipe's ondata, for a chunk the source hands over (see set_readable_pipe_data);
+    // the source holds this pipe's 'data' listener, which owns the entry, while it runs.
+    static void ondata_consumed(void* self, Chunk&& chunk) {
+        pipe_entry* p = static_cast<pipe_entry*>(self);
+        bool ok;
+        if constexpr (requires { p->dest->write_piped(std::move(chunk)); }) {
+            ok = p->dest->is_plain_pass_through() ? p->dest->write_piped(std::move(chunk))
+                                                  : p->dest->write(std::move(chunk));
+        } else {
+            ok = p->dest->write(std::move(chunk));
+        }
+        if (!ok) p->pause();
+    }
+
     // node: pipeOnDrain(src, dest)
     void ondrain() {
         auto& st = *state;
@@ -152,6 +166,7 @@ struct pipe_entry : std::enable_shared_from_this<pipe_entry<Chunk, Dst>> {
         if (src) {
             src->off("end", s_end);
             src->off("data", s_data);
+            src->clear_readable_pipe_data(s_data);
         }
         if (has_ondrain && !state->await_drain.empty() && dest_need_drain(*dest)) ondrain();
     }
@@ -297,6 +312,9 @@ pipe(Src& src_in, Dst& dest, pipe_options opts = {}) {
                 entry_t* p = g.e.get();
                 if (!p->dest->write(chunk)) p->pause();
             });
+        // The same ondata, typed, for chunks the source does not keep (moved into write()):
+        // the source calls it instead of emitting while this listener is its only one.
+        src.set_readable_pipe_data(e->s_data, &entry_t::ondata_consumed, e.get());
     }
 
     // node: onerror, attached before userland 'error' listeners

@@ -22,6 +22,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -359,6 +360,22 @@ public:
     /// awaitDrainWriters in addChunk() and read().
     detail::pipe_hook*& readable_pipe_hook() noexcept { return pipe_hook_; }
 
+    /// For pipe.hpp: Node's pipe `ondata` as a typed call. While the 'data' event's only
+    /// listener is the one with id `id` (the pipe's own), a chunk that the readable hands out
+    /// and does not keep (addChunk's direct emit, flow()) goes to fn(ctx, std::move(chunk))
+    /// instead of through the generic emit: moved, not copied, and no listener dispatch. `fn`
+    /// must do what that listener does. With any other 'data' listener present (or none),
+    /// 'data' is emitted as before; read() always emits (it returns the chunk too).
+    void set_readable_pipe_data(listener_id id, void (*fn)(void*, Chunk&&), void* ctx) noexcept {
+        pipe_data_id_ = id.value();
+        pipe_data_fn_ = fn;
+        pipe_data_ctx_ = ctx;
+    }
+    /// For pipe.hpp: forgets the typed ondata if it is listener `id`'s.
+    void clear_readable_pipe_data(listener_id id) noexcept {
+        if (pipe_data_id_ == id.value()) set_readable_pipe_data({}, nullptr, nullptr);
+    }
+
 protected:
     /// Node's _read(size): produce data with push(), now or later; do_read is not called
     /// again until push() was called. The default fails with ERR_METHOD_NOT_IMPLEMENTED.
@@ -494,7 +511,7 @@ private:
             ptr<stream_base> keep(this);
             clear_await_drain();
             rstate_.set(detail::k_data_emitted);
-            emit_data(chunk);
+            emit_data_consumed(chunk);
             maybe_read_more();
             return can_push_more();
         } else {
@@ -542,6 +559,25 @@ private:
         // guard() written out: a lambda inside a try block is not inlined (callgrind)
         try {
             this->emit_hot(data_ev_, c);
+        } catch (...) {
+            this->current_threw();
+        }
+    }
+
+    // emit_data() for a chunk the readable does not need afterwards (`c` may be moved from):
+    // the pipe's typed ondata when it is the only 'data' listener (set_readable_pipe_data),
+    // else the generic emit.
+    void emit_data_consumed(Chunk& c) {
+        if constexpr (byte_chunks) {
+            if (rstate_.has(detail::k_decoder)) [[unlikely]]
+                return emit_text(c);
+        }
+        try {
+            void (*const fn)(void*, Chunk&&) = pipe_data_fn_;
+            void* const ctx = pipe_data_ctx_;
+            if (fn == nullptr ||
+                !this->call_if_sole_hot(data_ev_, pipe_data_id_, [&] { fn(ctx, std::move(c)); }))
+                this->emit_hot(data_ev_, c);
         } catch (...) {
             this->current_threw();
         }
@@ -877,7 +913,7 @@ private:
         if (!ret) return false;
         if (!(rstate_.bits & (detail::k_error_emitted | detail::k_close_emitted))) {
             rstate_.set(detail::k_data_emitted);
-            emit_data(*ret);
+            emit_data_consumed(*ret);
         }
         return true;
     }
@@ -916,6 +952,9 @@ private:
     costream::encoding default_encoding_ = costream::encoding::utf8;
     std::shared_ptr<iter_state> reader_; // async_read()'s iterator state
     detail::pipe_hook* pipe_hook_ = nullptr;
+    std::uint64_t pipe_data_id_ = 0;                 // set_readable_pipe_data
+    void (*pipe_data_fn_)(void*, Chunk&&) = nullptr; // null: no pipe
+    void* pipe_data_ctx_ = nullptr;
     event_emitter::hot_event data_ev_{"data"};
 };
 

@@ -205,7 +205,8 @@ public:
     /// Reference counting used by ptr (non-atomic).
     void add_ref() noexcept { ++refs_; }
     void release() noexcept {
-        if (--refs_ == 0 && heap_) delete this;
+        if (--refs_ == 0) [[unlikely]]
+            last_release();
     }
     /// Current reference count (for tests and diagnostics).
     std::size_t use_count() const noexcept { return refs_; }
@@ -338,6 +339,11 @@ private:
     template <class T, class... Args>
     requires std::is_base_of_v<stream_base, T>
     friend ptr<T> make(Args&&... args);
+
+    // The last reference went away: out of line, so that release() inlines everywhere.
+    [[gnu::noinline, gnu::cold]] void last_release() noexcept {
+        if (heap_) delete this;
+    }
 
     void check_error(const boost::system::error_code& ec) noexcept {
         if (!ec) return;

@@ -12,6 +12,9 @@
 
 #include <boost/system/error_code.hpp>
 
+#include <concepts>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -46,9 +49,11 @@ public:
     public:
         transform_callback(transform_callback&&) noexcept = default;
         transform_callback& operator=(transform_callback&&) noexcept = default;
-        void operator()(const boost::system::error_code& ec = {}) { done(ec, std::nullopt); }
+        void operator()(const boost::system::error_code& ec = {}) {
+            s_->after_transform(ec, nullptr, std::move(cb_), length_);
+        }
         void operator()(const boost::system::error_code& ec, Out value) {
-            done(ec, std::optional<Out>(std::move(value)));
+            s_->after_transform(ec, &value, std::move(cb_), length_);
         }
 
     private:
@@ -57,9 +62,6 @@ public:
             : s_(s), cb_(std::move(cb)), length_(length) {}
         // No reference of its own: cb_ (the write's callback) holds one, and after_transform
         // keeps it, by value, for as long as it runs.
-        void done(const boost::system::error_code& ec, std::optional<Out> value) {
-            s_->after_transform(ec, std::move(value), std::move(cb_), length_);
-        }
         basic_transform* s_;
         write_callback cb_;
         std::size_t length_;
@@ -146,26 +148,71 @@ protected:
         }
     }
 
+    /// Node's write(chunk) for a transform whose _transform is known to be
+    /// `callback(null, chunk)` (basic_pass_through itself): the same steps in the same order
+    /// (writable.js writeOrBuffer, transform.js _write and its callback), without the
+    /// callback objects in between. For pipe(), through basic_pass_through::write_piped().
+    bool write_through(In&& chunk) requires std::same_as<In, Out> {
+        return this->write_direct(std::move(chunk), [this](In&& c, std::uint64_t seq) {
+            const std::size_t length = this->readable_length(); // node: transform.js _write
+            this->push(std::move(c));                           // node: callback(null, chunk)
+            switch (completion_after_push(length)) {
+            case completion::now:
+                return true; // node: callback() at once: write_direct calls onwrite
+            case completion::next_tick:
+                schedule_callback(this->make_write_callback(seq));
+                return false;
+            default:
+                hold_callback(this->make_write_callback(seq));
+                return false;
+            }
+        });
+    }
+
 private:
-    void after_transform(const boost::system::error_code& ec, std::optional<Out> value,
-                         write_callback cb, std::size_t length) {
+    enum class completion { now, next_tick, held };
+
+    // node: transform.js Transform.prototype._write's callback, after `push(val)`: when the
+    // write's callback runs.
+    completion completion_after_push(std::size_t length) const noexcept {
+        if (this->readable_ended_pushed()) return completion::next_tick;
+        if (this->writable_ended() || length == this->readable_length() ||
+            this->readable_length() < this->readable_high_water_mark())
+            return completion::now;
+        return completion::held;
+    }
+
+    // node: the user pushed null: delay the callback to propagate the new state
+    void schedule_callback(write_callback&& cb) {
+        this->get_loop().next_tick(
+            [s = ptr<basic_transform>(this),
+             c = std::make_shared<write_callback>(std::move(cb))]() mutable { (*c)(); });
+    }
+
+    // node: this[kCallback] = callback (called by _read once the readable side drained)
+    void hold_callback(write_callback&& cb) {
+        ptr<basic_transform> keep(this); // unown() drops cb's reference
+        pending_.emplace(std::move(cb));
+        pending_->unown(); // kept in the stream itself: no self-reference
+    }
+
+    void after_transform(const boost::system::error_code& ec, Out* value, write_callback&& cb_in,
+                         std::size_t length) {
+        write_callback cb = std::move(cb_in); // held here while push() runs user code
         if (ec) {
             cb(ec);
             return;
         }
         if (value) this->push(std::move(*value));
-        if (this->readable_ended_pushed()) {
-            // node: the user pushed null: delay the callback to propagate the new state
-            this->get_loop().next_tick(
-                [s = ptr<basic_transform>(this),
-                 c = std::make_shared<write_callback>(std::move(cb))]() mutable { (*c)(); });
-        } else if (this->writable_ended() || length == this->readable_length() ||
-                   this->readable_length() < this->readable_high_water_mark()) {
+        switch (completion_after_push(length)) {
+        case completion::now:
             cb();
-        } else {
-            ptr<basic_transform> keep(this); // unown() drops cb's reference
-            pending_.emplace(std::move(cb)); // node: this[kCallback]
-            pending_->unown();               // kept in the stream itself: no self-reference
+            break;
+        case completion::next_tick:
+            schedule_callback(std::move(cb));
+            break;
+        default:
+            hold_callback(std::move(cb));
         }
     }
 

@@ -26,6 +26,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -137,15 +138,26 @@ public:
 
     /// Node's write(chunk, cb): queues or writes the chunk; returns false once
     /// writable_length >= high_water_mark (wait for 'drain'), or when the stream failed.
-    bool write(Chunk chunk, write_completion cb = {}) {
+    bool write(Chunk chunk, write_completion cb) {
         ptr<stream_base> keep(this); // do_write (user code) may drop the last reference
         if (!ending_ && !wstate_.has(detail::k_destroyed) && !chunk_traits<Chunk>::is_null(chunk))
             [[likely]] {
             // node: _write's checks passed
             ++pendingcb_;
-            return write_or_buffer(std::move(chunk), -1, std::move(cb));
+            return write_or_buffer<true>(std::move(chunk), -1, &cb);
         }
         return write_(std::move(chunk), -1, std::move(cb)).ok;
+    }
+    /// Node's write(chunk): write(chunk, cb) without a callback (what pipe() does), with no
+    /// callback object to carry.
+    bool write(Chunk chunk) {
+        ptr<stream_base> keep(this); // do_write (user code) may drop the last reference
+        if (!ending_ && !wstate_.has(detail::k_destroyed) && !chunk_traits<Chunk>::is_null(chunk))
+            [[likely]] {
+            ++pendingcb_;
+            return write_or_buffer<false>(std::move(chunk), -1, nullptr);
+        }
+        return write_(std::move(chunk), -1, write_completion()).ok;
     }
     /// Node's write(string, encoding, cb) for byte streams. An unknown encoding name throws
     /// type_error ERR_UNKNOWN_ENCODING.
@@ -383,36 +395,77 @@ private:
             return {false, err};
         }
         ++pendingcb_;
-        return {write_or_buffer(std::move(chunk), enc, std::move(cb)), {}};
+        return {write_or_buffer<true>(std::move(chunk), enc, &cb), {}};
     }
 
-    // node: writable.js writeOrBuffer
+    // node: writable.js writeOrBuffer (`cb` is null when HasCb is false: no callback).
+    // With a `direct` function (write_direct), it replaces do_write: see there.
+    template <bool HasCb, class Direct = std::nullptr_t>
     [[gnu::always_inline]] inline bool write_or_buffer(Chunk&& chunk, std::int8_t enc,
-                                                       write_completion&& cb) {
+                                                       write_completion* cb,
+                                                       Direct&& direct = nullptr) {
         const std::size_t len = len_of(chunk);
         length_ += len;
-        const bool ret = length_ < hwm_;
-        if (!ret) need_drain_ = true;
         if (writing_ || corked_ || wstate_.errored() || !wstate_.has(detail::k_constructed)) {
             if (enc >= 0) all_buffers_ = false;
-            if (cb) all_noop_ = false;
-            buffered_.emplace_back(entry{std::move(chunk), enc, std::move(cb)});
+            if constexpr (HasCb) {
+                if (*cb) all_noop_ = false;
+                buffered_.emplace_back(entry{std::move(chunk), enc, std::move(*cb)});
+            } else {
+                buffered_.emplace_back(entry{std::move(chunk), enc, write_completion()});
+            }
         } else {
             writelen_ = len;
-            if (cb) writecb_ = std::move(cb); // empty when not writing; pipe passes none
+            if constexpr (HasCb) {
+                if (*cb) writecb_ = std::move(*cb); // empty when not writing
+            }
             writing_ = true;
             sync_ = true;
             // guard() written out: a lambda inside a try block is not inlined (callgrind)
             try {
-                do_write(std::move(chunk), enc_of(enc), write_callback(this, ++write_seq_));
+                if constexpr (std::is_same_v<std::decay_t<Direct>, std::nullptr_t>) {
+                    do_write(std::move(chunk), enc_of(enc), write_callback(this, ++write_seq_));
+                } else {
+                    const std::uint64_t seq = ++write_seq_;
+                    if (direct(std::move(chunk), seq)) onwrite({}, seq);
+                }
             } catch (...) {
                 this->current_threw();
             }
             sync_ = false;
         }
+        // node v20.20: the length is compared after _write, so a write that completed
+        // synchronously returns true and sets no needDrain ('drain' follows only a write that
+        // left the buffer at highWaterMark); a highWaterMark of 0 takes writes while empty.
+        const bool ret = length_ < hwm_ || length_ == 0;
+        if (!ret) need_drain_ = true;
         return ret && !wstate_.errored() && !wstate_.has(detail::k_destroyed);
     }
 
+protected:
+    /// For a stream whose do_write is known (basic_pass_through's fast path): write(chunk)
+    /// without a callback, with do_write(chunk, cb) replaced by `direct(chunk, seq)`, which
+    /// must do what that do_write does. It returns true where do_write would call cb() at
+    /// its end (onwrite then runs here, still inside the write, as it would inside
+    /// do_write), or false when it kept the completion as make_write_callback(seq). Every
+    /// other step is write()'s, in the same order.
+    template <class Direct>
+    [[gnu::always_inline]] inline bool write_direct(Chunk&& chunk, Direct&& direct) {
+        ptr<stream_base> keep(this); // user code may drop the last reference
+        if (!ending_ && !wstate_.has(detail::k_destroyed) && !chunk_traits<Chunk>::is_null(chunk))
+            [[likely]] {
+            ++pendingcb_;
+            return write_or_buffer<false>(std::move(chunk), -1, nullptr,
+                                          std::forward<Direct>(direct));
+        }
+        return write_(std::move(chunk), -1, write_completion()).ok;
+    }
+    /// The callback do_write would have got for the write numbered `seq` (write_direct).
+    write_callback make_write_callback(std::uint64_t seq) noexcept {
+        return write_callback(this, seq);
+    }
+
+private:
     // node: writable.js doWrite
     void do_write_(bool writev, std::size_t len, Chunk* chunk, std::int8_t enc,
                    write_completion&& cb) {
@@ -457,13 +510,28 @@ private:
         } else {
             if (!buffered_.empty()) clear_buffer();
             if (sync) {
-                // node: afterWriteTickInfo batches synchronous completions of the same
-                // callback (only "no callback" compares equal here).
-                if (tick_pending_ && !cb && !tick_infos_.back().cb) {
-                    ++tick_infos_.back().count;
+                // node v20.20 onwrite: a synchronous completion takes a tick only when
+                // afterWrite has something to do: 'drain', a callback, or object mode (Node
+                // writes `state[kState] & kDestroyed !== 0`, which is `state & 1`, its
+                // objectMode bit). Otherwise pendingcb drops at once. A callback is never the
+                // same as the pending tick's here (Node compares functions), so each gets
+                // its own tick.
+                const bool need_tick = (need_drain_ && length_ == 0) ||
+                                       wstate_.has(detail::k_object_mode) || static_cast<bool>(cb);
+                if (!cb) {
+                    if (!after_write_pending_ && need_tick) {
+                        after_write_pending_ = true;
+                        next_tick([s = ptr<basic_writable>(this)] {
+                            write_completion none;
+                            s->after_write(1, none);
+                        });
+                    } else {
+                        --pendingcb_;
+                        if (ending_) finish_maybe(true);
+                    }
                 } else {
                     tick_infos_.emplace_back(tick_info{1, std::move(cb)});
-                    tick_pending_ = true;
+                    after_write_pending_ = true;
                     next_tick([s = ptr<basic_writable>(this)] { s->after_write_tick(); });
                 }
             } else {
@@ -483,12 +551,12 @@ private:
     // node: writable.js afterWriteTick
     void after_write_tick() {
         tick_info info = tick_infos_.pop_front();
-        tick_pending_ = false;
         after_write(info.count, info.cb);
     }
 
     // node: writable.js afterWrite
     void after_write(std::size_t count, write_completion& cb) {
+        after_write_pending_ = false;
         const bool need_drain =
             !ending_ && !wstate_.has(detail::k_destroyed) && length_ == 0 && need_drain_;
         if (need_drain) {
@@ -506,7 +574,7 @@ private:
             }
         }
         if (wstate_.has(detail::k_destroyed)) error_buffer();
-        finish_maybe(false);
+        if (ending_) finish_maybe(true); // node v20.20: 'finish' on a later tick
     }
 
     // node: writable.js errorBuffer
@@ -718,7 +786,7 @@ private:
     bool final_called_ = false;
     bool final_done_ = false;
     bool final_is_default_ = false;
-    bool tick_pending_ = false;
+    bool after_write_pending_ = false; // node: kAfterWritePending
     bool all_buffers_ = true, all_noop_ = true;
 };
 
