@@ -7,6 +7,7 @@
 #include <costream/buffer.hpp>
 #include <costream/config.hpp>
 #include <costream/errc.hpp>
+#include <costream/error.hpp>
 #include <costream/fs/detail/stream_io.hpp>
 #include <costream/fs/detail/sys.hpp>
 #include <costream/fs/detail/validate.hpp>
@@ -19,9 +20,11 @@
 #include <boost/system/error_code.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <exception>
 #include <limits>
+#include <new>
 #include <optional>
 #include <span>
 #include <string>
@@ -228,7 +231,19 @@ private:
     }
 
     void submit_read(std::size_t n) {
-        costream::buffer buf = costream::buffer::alloc_unsafe(n);
+        costream::buffer buf;
+        try {
+            buf = costream::buffer::alloc_unsafe(n);
+        } catch (const costream::range_error& e) {
+            // node: _read's Buffer.allocUnsafeSlow(n) throws for a high_water_mark above
+            // 4 GiB; the stream is destroyed with that error ('error', 'close'), nothing
+            // escapes the loop.
+            read_failed(make_error_code(e.code()));
+            return;
+        } catch (const std::bad_alloc&) {
+            read_failed(detail::errno_code(ENOMEM));
+            return;
+        }
         std::uint8_t* data = buf.data(); // before buf moves into the completion
         costream::offload([fd = fd_, data, n,
                            pos = pos_]() noexcept { return detail::sys::read(fd, data, n, pos); },
@@ -236,6 +251,21 @@ private:
                            buf = std::move(buf)](std::exception_ptr, long r) mutable {
                               s->read_done(r, std::move(buf));
                           });
+    }
+
+    // A read that could not start (no buffer for it): as a failed read, without a syscall.
+    void read_failed(boost::system::error_code ec) {
+        io_ = false;
+        if (destroyed()) {
+            if (parked_destroy_) {
+                auto [err, cb] = std::move(*parked_destroy_);
+                parked_destroy_.reset();
+                close_fd(err ? err : ec, std::move(cb));
+            }
+            return;
+        }
+        error_ = error_info{ec, "", {}, {}};
+        error_or_destroy(ec);
     }
 
     void read_done(long r, costream::buffer buf) {

@@ -24,6 +24,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -104,6 +105,10 @@ inline costream::buffer read_all(int fd) {
     if (n * 2 >= b.size()) return b.subarray(0, n);
     return costream::buffer::from(std::span<const std::uint8_t>(b.data(), n));
 }
+
+/// The FICLONE ioctl (linux/fs.h), spelled out so that <linux/fs.h> (which clashes with
+/// <sys/mount.h>) is not needed.
+inline constexpr unsigned long ficlone_request = _IOW(0x94, 9, int);
 
 /// Closes `fd` without reporting (the operation already failed or succeeded).
 inline void close_quietly(int fd) noexcept {
@@ -510,8 +515,11 @@ inline std::string mkdtemp_sync(const std::string& prefix) {
 }
 
 /// Node's fs.copyFileSync(src, dest[, mode]): copies the bytes and the permission bits.
-/// `mode` takes constants::copyfile_excl (fail with EEXIST if dest exists). Errors carry
-/// syscall `copyfile`, path src and dest dest, as libuv reports them.
+/// `mode` takes constants::copyfile_excl (fail with EEXIST if dest exists),
+/// copyfile_ficlone (a copy-on-write clone where the file system has it, else a copy) and
+/// copyfile_ficlone_force (a clone or the error: ENOTSUP on ext4). Copying a file onto itself
+/// succeeds and changes nothing. A copy that fails after dest was opened removes dest, as
+/// libuv does. Errors carry syscall `copyfile`, path src and dest dest, as libuv reports them.
 inline void copy_file_sync(const std::string& src, const std::string& dest, int mode = 0) {
     detail::validate_path(src, "src");
     detail::validate_path(dest, "dest");
@@ -547,8 +555,17 @@ inline void copy_file_sync(const std::string& src, const std::string& dest, int 
         r = -errno;
     }
     if (r == 0 && ::fchmod(out, st.st_mode & 07777) < 0) r = -errno;
+    bool cloned = false;
+    if (r == 0 && (mode & (constants::copyfile_ficlone | constants::copyfile_ficlone_force))) {
+        // node (libuv uv__fs_copyfile): try a copy-on-write clone; without it, _FORCE fails
+        // with the ioctl's error (ENOTSUP on ext4), plain _FICLONE copies the bytes.
+        if (::ioctl(out, detail::ficlone_request, in) == 0)
+            cloned = true;
+        else if (mode & constants::copyfile_ficlone_force)
+            r = -errno;
+    }
     std::vector<std::uint8_t> chunk;
-    while (r == 0) {
+    while (r == 0 && !cloned) {
         ssize_t n = ::copy_file_range(in, nullptr, out, nullptr, 1 << 30, 0);
         if (n > 0) continue;
         if (n == 0) break;
@@ -573,7 +590,12 @@ inline void copy_file_sync(const std::string& src, const std::string& dest, int 
     detail::close_quietly(in);
     long c = detail::sys::close(out);
     if (r == 0) r = c;
-    if (r < 0) fail(r);
+    if (r < 0) {
+        // node (libuv): the destination is removed when the copy failed after opening it,
+        // even one that existed before (it was truncated already): no half-copied file.
+        (void)detail::sys::unlink(dest.c_str());
+        fail(r);
+    }
 }
 
 /// Node's fs.accessSync(path[, mode]): throws unless the file exists (F_OK) or grants

@@ -19,6 +19,9 @@
 #include <string>
 #include <vector>
 
+#include <cerrno>
+#include <sys/ioctl.h>
+
 namespace fs = costream::fs;
 using fs_test::temp_dir;
 
@@ -336,4 +339,44 @@ TEST_CASE("stream start and end beyond 2**53-1 throw ERR_OUT_OF_RANGE with Node'
     costream::loop l;
     l.run();
     CHECK_FALSE(fs::exists_sync(dir / "w"));
+}
+
+// node (ext4, no reflink):
+//   fs.copyFileSync(f, g, fs.constants.COPYFILE_FICLONE)       -> ok, g is a copy
+//   fs.copyFileSync(f, g, fs.constants.COPYFILE_FICLONE_FORCE) -> Error ENOTSUP copyfile -95
+//      ENOTSUP: operation not supported on socket, copyfile 'f' -> 'g'
+//   the same with an existing g ('existing') -> ENOTSUP, and fs.existsSync(g) -> false
+//      (libuv removes the destination of a failed copy)
+TEST_CASE("copy_file with ficlone_force clones or fails like Node, removing the destination") {
+    temp_dir dir;
+    const std::string f = dir / "f", g = dir / "g";
+    fs::write_file_sync(f, "hello");
+    fs::copy_file_sync(f, g, fs::constants::copyfile_ficlone);
+    CHECK(fs::read_file_sync(g, costream::encoding::utf8) == "hello");
+    fs::write_file_sync(g, "existing");
+    // What the file system here does with FICLONE (linux/fs.h: _IOW(0x94, 9, int)) decides
+    // Node's result too.
+    int probe_in = fs::open_sync(f), probe_out = fs::open_sync(dir / "probe", "w");
+    const int clone_errno = ::ioctl(probe_out, _IOW(0x94, 9, int), probe_in) == 0 ? 0 : errno;
+    fs::close_sync(probe_in);
+    fs::close_sync(probe_out);
+    std::string got = "ok";
+    try {
+        fs::copy_file_sync(f, g, fs::constants::copyfile_ficlone_force);
+    } catch (const fs::error& e) {
+        got = std::string(e.node_code()) + "|" + std::string(e.syscall()) + "|" +
+              std::to_string(e.errno_value());
+        CHECK(e.path() == f);
+        CHECK(e.dest() == g);
+    }
+    if (clone_errno == 0) {
+        CHECK(got == "ok");
+        CHECK(fs::read_file_sync(g, costream::encoding::utf8) == "hello");
+    } else {
+        MESSAGE("no copy-on-write clones here: errno " << clone_errno);
+        CHECK(got == std::string(costream::node_code(fs::detail::errno_code(clone_errno))) +
+                         "|copyfile|" + std::to_string(-clone_errno));
+        CHECK_FALSE(fs::exists_sync(g)); // removed, as libuv does
+        CHECK(fs::read_file_sync(f, costream::encoding::utf8) == "hello");
+    }
 }
