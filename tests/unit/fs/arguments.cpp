@@ -380,3 +380,25 @@ TEST_CASE("copy_file with ficlone_force clones or fails like Node, removing the 
         CHECK(fs::read_file_sync(f, costream::encoding::utf8) == "hello");
     }
 }
+
+// node:
+//   fs.statSync('a'.repeat(200) + '\0')  -> ... Received 'aaa…a... (util.inspect's text cut
+//      after 128 UTF-16 units, '...' appended: 127 a's after the quote)
+//   fs.statSync('a\\b\x85\0')            -> ... Received 'a\\b\x85\x00'
+//   fs.statSync('x'.repeat(120) + '\x01\x02\0') -> ... Received 'xxx…x\x01\x0...
+//   fs.statSync('é'.repeat(70) + '\0')    -> ... Received 'éé…é\x00'  (70 units, not 140)
+TEST_CASE("the path in ERR_INVALID_ARG_VALUE is quoted, escaped and cut as util.inspect does") {
+    auto received = [](const std::string& path) {
+        std::string m = thrown([&] { fs::stat_sync(path); });
+        return m.substr(m.find("Received ") + 9);
+    };
+    const std::string nul(1, '\0');
+    CHECK(received(std::string(200, 'a') + nul) == "'" + std::string(127, 'a') + "...");
+    CHECK(received("a\\b\xC2\x85" + nul) == "'a\\\\b\\x85\\x00'");
+    CHECK(received(std::string(120, 'x') + "\x01\x02" + nul) ==
+          "'" + std::string(120, 'x') + "\\x01\\x0...");
+    std::string e70;
+    for (int i = 0; i < 70; ++i)
+        e70 += "\xC3\xA9";
+    CHECK(received(e70 + nul) == "'" + e70 + "\\x00'");
+}

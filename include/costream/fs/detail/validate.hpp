@@ -7,6 +7,7 @@
 #include <costream/config.hpp>
 #include <costream/errc.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -44,47 +45,76 @@ inline std::string node_number(std::int64_t v) {
 }
 
 /// A string as util.inspect quotes it in Node's messages: single quotes (double quotes
-/// when the text has a single quote and no double one), control characters escaped.
+/// when the text has a single quote and no double one), control characters (C0, DEL and the
+/// C1 range U+0080..U+009F) escaped; then, as ERR_INVALID_ARG_VALUE does, cut after 128
+/// UTF-16 code units with "..." appended.
 inline std::string inspect_string(std::string_view s) {
     const bool dq = s.find('\'') != std::string_view::npos && s.find('"') == std::string_view::npos;
     const char q = dq ? '"' : '\'';
     std::string out(1, q);
-    for (char c : s) {
+    std::size_t units = 1; // UTF-16 code units in `out`, as JavaScript counts them
+    bool full = false;     // past 128 units: cut there and "..." appended
+    auto add = [&](std::string_view piece, std::size_t n) {
+        if (full) return;
+        if (units + n > 128) {
+            // node: inspected.slice(0, 128) + '...' (an ASCII piece, such as an escape, may
+            // be cut inside; a multi-byte character is left out whole)
+            if (n == piece.size()) out.append(piece.substr(0, 128 - units));
+            out += "...";
+            full = true;
+            return;
+        }
+        out.append(piece);
+        units += n;
+    };
+    auto hex = [&](unsigned v) {
+        char h[8];
+        std::snprintf(h, sizeof h, "\\x%02X", v);
+        add(h, 4);
+    };
+    for (std::size_t i = 0; i < s.size() && !full; ++i) {
+        const char c = s[i];
         const auto u = static_cast<unsigned char>(c);
         switch (c) {
         case '\n':
-            out += "\\n";
+            add("\\n", 2);
             continue;
         case '\t':
-            out += "\\t";
+            add("\\t", 2);
             continue;
         case '\b':
-            out += "\\b";
+            add("\\b", 2);
             continue;
         case '\f':
-            out += "\\f";
+            add("\\f", 2);
             continue;
         case '\r':
-            out += "\\r";
+            add("\\r", 2);
             continue;
         case '\\':
-            out += "\\\\";
+            add("\\\\", 2);
             continue;
         default:
             break;
         }
         if (c == q) {
-            out += '\\';
-            out += c;
+            add(std::string{'\\', c}, 2);
         } else if (u < 0x20 || u == 0x7f) {
-            char hex[8];
-            std::snprintf(hex, sizeof hex, "\\x%02X", u);
-            out += hex;
+            hex(u);
+        } else if (u == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+                   static_cast<unsigned char>(s[i + 1]) <= 0x9F) {
+            hex(static_cast<unsigned char>(s[++i])); // U+0080..U+009F
+        } else if (u >= 0x80) {
+            // One UTF-8 sequence: one code unit, two for a 4-byte one (a surrogate pair).
+            std::size_t len = u >= 0xF0 ? 4 : u >= 0xE0 ? 3 : u >= 0xC0 ? 2 : 1;
+            len = std::min(len, s.size() - i);
+            add(s.substr(i, len), len == 4 ? 2 : 1);
+            i += len - 1;
         } else {
-            out += c;
+            add(std::string_view(&c, 1), 1);
         }
     }
-    out += q;
+    add(std::string_view(&q, 1), 1);
     return out;
 }
 
