@@ -9,25 +9,13 @@
 
 #include <doctest/doctest.h>
 
+#include "thrown.hpp"
+
 #include <exception>
 #include <string>
 
 namespace crypto = costream::crypto;
-
-namespace {
-
-/// "TypeError [ERR_X]: message" as what() reads, "ok" if f() returned.
-template <class F>
-std::string thrown(F&& f) {
-    try {
-        f();
-        return "ok";
-    } catch (const std::exception& e) {
-        return e.what();
-    }
-}
-
-} // namespace
+using costream_test::what_thrown;
 
 // node (v20.20.2):
 //   crypto.createHash('sha256').update('abc', 'hex')
@@ -43,13 +31,13 @@ TEST_CASE("update with hex text of odd length throws ERR_INVALID_ARG_VALUE inste
     const std::string msg = "TypeError [ERR_INVALID_ARG_VALUE]: The argument 'encoding' is "
                             "invalid for data of length 3. Received 'hex'";
     auto h = crypto::create_hash("sha256");
-    CHECK(thrown([&] { h->update("abc", "hex"); }) == msg);
-    CHECK(thrown([&] { h->update(std::string_view("abc"), costream::encoding::hex); }) == msg);
+    CHECK(what_thrown([&] { h->update("abc", "hex"); }) == msg);
+    CHECK(what_thrown([&] { h->update(std::string_view("abc"), costream::encoding::hex); }) == msg);
     // Nothing was hashed by the failed calls.
     CHECK(h->update("abcd", "hex").digest("hex") ==
           "123d4c7ef2d1600a1b3a0f6addc60a10f05a3495c9409f2ecbf4cc095d000a6b");
     auto m = crypto::create_hmac("sha256", "k");
-    CHECK(thrown([&] { m->update("abc", "hex"); }) == msg);
+    CHECK(what_thrown([&] { m->update("abc", "hex"); }) == msg);
     CHECK(crypto::create_hash("sha256")->update("abz1", "hex").digest("hex") ==
           "087d80f7f182dd44f184aa86ca34488853ebcc04f0c60d5294919a466b463831");
 }
@@ -68,26 +56,28 @@ TEST_CASE("scrypt checks N, r and p as uint32 and maxmem as a safe integer, befo
                "\" is out of range. It must be >= 0 && <= 4294967295. Received 4294967296";
     };
     const std::uint64_t big = std::uint64_t{1} << 32;
-    CHECK(thrown([&] { crypto::scrypt_sync("p", "s", 10, {.N = big}); }) == range("N"));
-    CHECK(thrown([&] { crypto::scrypt_sync("p", "s", 10, {.N = 3, .r = big}); }) == range("r"));
-    CHECK(thrown([&] { crypto::scrypt_sync("p", "s", 10, {.N = 2, .p = big}); }) == range("p"));
-    CHECK(thrown([&] {
+    CHECK(what_thrown([&] { crypto::scrypt_sync("p", "s", 10, {.N = big}); }) == range("N"));
+    CHECK(what_thrown([&] { crypto::scrypt_sync("p", "s", 10, {.N = 3, .r = big}); }) ==
+          range("r"));
+    CHECK(what_thrown([&] { crypto::scrypt_sync("p", "s", 10, {.N = 2, .p = big}); }) ==
+          range("p"));
+    CHECK(what_thrown([&] {
               crypto::scrypt_sync("p", "s", 10, {.N = 2, .maxmem = std::uint64_t{1} << 53});
           }) == "RangeError [ERR_OUT_OF_RANGE]: The value of \"maxmem\" is out of range. It must "
                 "be >= 0 && <= 9007199254740991. Received 9_007_199_254_740_992");
-    CHECK(thrown([&] { crypto::scrypt_sync("p", "s", -1, {.N = 3}); }) ==
+    CHECK(what_thrown([&] { crypto::scrypt_sync("p", "s", -1, {.N = 3}); }) ==
           "RangeError [ERR_OUT_OF_RANGE]: The value of \"keylen\" is out of range. It must be >= 0 "
           "&& <= 2147483647. Received -1");
     costream::loop l;
     bool ran = false;
-    CHECK(thrown([&] {
+    CHECK(what_thrown([&] {
               crypto::scrypt("p", "s", 10, {.N = big},
                              [&](std::exception_ptr, costream::buffer) { ran = true; });
           }) == range("N"));
     l.run();
     CHECK_FALSE(ran);
     // The largest accepted values still reach OpenSSL's own check (memory limit).
-    CHECK(thrown([&] {
+    CHECK(what_thrown([&] {
               crypto::scrypt_sync("p", "s", 10, {.N = 2, .maxmem = 9007199254740991});
           }) == "ok");
 }
@@ -96,13 +86,13 @@ TEST_CASE("scrypt checks N, r and p as uint32 and maxmem as a safe integer, befo
 //   crypto.pbkdf2Sync('p', 's', 1, 10, 'shake256')           -> Error: Deriving bits failed
 //   crypto.pbkdf2('p', 's', 1, 10, 'shake256', cb)  -> cb(Error: Deriving bits failed)
 TEST_CASE("a PBKDF2 that OpenSSL refuses fails with Node's message, sync and on the pool") {
-    CHECK(thrown([] {
+    CHECK(what_thrown([] {
               crypto::pbkdf2_sync("p", "s", 1, 10, "shake256");
           }).starts_with("Error [ERR_CRYPTO_OPERATION_FAILED]: Deriving bits failed"));
     costream::loop l;
     std::string got = "never completed";
     crypto::pbkdf2("p", "s", 1, 10, "shake256", [&](std::exception_ptr e, costream::buffer) {
-        got = thrown([&] {
+        got = what_thrown([&] {
             if (e) std::rethrow_exception(e);
         });
     });
@@ -122,10 +112,11 @@ TEST_CASE("create_hash checks output_length as a uint32 before anything else") {
                             "is out of range. It must be >= 0 && <= 4294967295. Received "
                             "4294967296";
     const std::size_t big = std::size_t{1} << 32;
-    CHECK(thrown([&] { crypto::create_hash("shake256", {.output_length = big}); }) == msg);
-    CHECK(thrown([&] { crypto::create_hash("sha256", {.output_length = big}); }) == msg);
-    CHECK(thrown([&] { crypto::create_hash("nope", {.output_length = big}); }) == msg);
+    CHECK(what_thrown([&] { crypto::create_hash("shake256", {.output_length = big}); }) == msg);
+    CHECK(what_thrown([&] { crypto::create_hash("sha256", {.output_length = big}); }) == msg);
+    CHECK(what_thrown([&] { crypto::create_hash("nope", {.output_length = big}); }) == msg);
     auto h = crypto::create_hash("shake256", {.output_length = 16});
-    CHECK(thrown([&] { h->copy({.output_length = big}); }) == msg);
-    CHECK(thrown([&] { crypto::create_hash("shake256", {.output_length = big - 1}); }) == "ok");
+    CHECK(what_thrown([&] { h->copy({.output_length = big}); }) == msg);
+    CHECK(what_thrown([&] { crypto::create_hash("shake256", {.output_length = big - 1}); }) ==
+          "ok");
 }
