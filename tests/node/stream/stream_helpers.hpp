@@ -8,6 +8,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <functional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,28 @@ inline std::string joined(const std::vector<std::string>& v) {
         s += "\n    " + x;
     return s;
 }
+
+/// The lines of a trace written out as text (Node's output pasted into a test), one per line.
+inline std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> v;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        v.push_back(line);
+    return v;
+}
+
+/// Trace lines made as console.log makes them: log("p1", "data", 3) -> "p1 data 3".
+struct word_trace {
+    std::vector<std::string> lines;
+    template <class... A>
+    void log(const A&... a) {
+        std::ostringstream os;
+        ((os << a << ' '), ...);
+        std::string s = os.str();
+        s.pop_back();
+        lines.push_back(std::move(s));
+    }
+};
 
 /// A category whose values name messages registered by user_error(): the Asio way of
 /// carrying an application's own error text.

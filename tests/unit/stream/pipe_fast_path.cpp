@@ -65,26 +65,6 @@ using namespace stream_test;
 
 namespace {
 
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> v;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);)
-        v.push_back(line);
-    return v;
-}
-
-struct trace {
-    std::vector<std::string> lines;
-    template <class... A>
-    void log(const A&... a) {
-        std::ostringstream os;
-        ((os << a << ' '), ...);
-        std::string s = os.str();
-        s.pop_back();
-        lines.push_back(std::move(s));
-    }
-};
-
 enum class how { sync, async };
 
 // common.js's chain()
@@ -95,12 +75,12 @@ struct chain {
         std::function<how(int, const std::string&, chain&)> on_write{};
     };
 
-    trace& t;
+    word_trace& t;
     cs::ptr<fn_readable<>> src;
     cs::ptr<cs::pass_through> p1, p2, p3;
     cs::ptr<fn_writable<>> sink;
 
-    chain(trace& tr, options o) : t(tr) {
+    chain(word_trace& tr, options o) : t(tr) {
         auto i = std::make_shared<int>(0);
         const int n = o.n;
         src = cs::make<fn_readable<>>(cs::readable_options{.high_water_mark = o.src_hwm},
@@ -152,7 +132,7 @@ struct chain {
     }
 };
 
-void check_trace(const trace& t, const std::string& node) {
+void check_trace(const word_trace& t, const std::string& node) {
     CHECK(joined(t.lines) == joined(lines_of(node)));
 }
 
@@ -172,7 +152,7 @@ void check_trace(const trace& t, const std::string& node) {
 TEST_CASE("pipe fast path: a data listener added on a middle stage during its emit gets the later "
           "chunks") {
     costream::loop l;
-    trace t;
+    word_trace t;
     chain c(t, {.n = 5, .on_write = [&](int w, const std::string&, chain& ch) {
                     if (w == 2)
                         ch.p2->on("data", [&t, p2 = ch.p2.get()](const costream::buffer& d) {
@@ -236,7 +216,7 @@ sink close
 // clang-format on
 TEST_CASE("pipe fast path: cork on a middle stage buffers its writes until uncork and drain") {
     costream::loop l;
-    trace t;
+    word_trace t;
     chain c(t, {.pass_hwm = 4, .n = 8, .on_write = [&](int w, const std::string&, chain& ch) {
                     if (w == 2) {
                         ch.p2->cork();
@@ -305,7 +285,7 @@ sink close
 // clang-format on
 TEST_CASE("pipe fast path: end on a middle stage from a data listener makes the next write fail") {
     costream::loop l;
-    trace t;
+    word_trace t;
     chain c(t, {.n = 5});
     c.src->on("data", [&](const costream::buffer& d) {
         t.log("src data", d.to_string());
@@ -351,7 +331,7 @@ src close
 // clang-format on
 TEST_CASE("pipe fast path: a destination whose write returns false pauses every stage in order") {
     costream::loop l;
-    trace t;
+    word_trace t;
     chain c(
         t,
         {.pass_hwm = 4, .sink_hwm = 4, .n = 10, .on_write = [](int w, const std::string&, chain&) {
@@ -424,7 +404,7 @@ sink close
 // clang-format on
 TEST_CASE("pipe fast path: a middle stage destroyed from the sink's write takes no more chunks") {
     costream::loop l;
-    trace t;
+    word_trace t;
     chain c(t, {.n = 5, .on_write = [](int w, const std::string&, chain& ch) {
                     if (w == 2) ch.p2->destroy();
                     return how::sync;
@@ -458,7 +438,7 @@ src close
 TEST_CASE(
     "pipe fast path: push(null) on a middle stage delays its write callback to the next tick") {
     costream::loop l;
-    trace t;
+    word_trace t;
     chain c(t, {.n = 5, .on_write = [&](int w, const std::string&, chain& ch) {
                     if (w == 2) {
                         ch.p2->push(nullptr);
@@ -512,7 +492,7 @@ sink close
 // clang-format on
 TEST_CASE("pipe fast path: a once data listener and unpipe then pipe again on a middle stage") {
     costream::loop l;
-    trace t;
+    word_trace t;
     chain c(t, {.n = 6, .on_write = [&](int w, const std::string&, chain& ch) {
                     if (w == 2)
                         ch.p1->once("data", [&t](const costream::buffer& d) {
@@ -583,7 +563,7 @@ sink close
 TEST_CASE(
     "pipe fast path: unpipe from inside the write that returned false leaves the pipe undone") {
     costream::loop l;
-    trace t;
+    word_trace t;
     chain c(t, {.pass_hwm = 2, .n = 6, .on_write = [&](int w, const std::string&, chain& ch) {
                     if (w == 3) {
                         ch.p1->unpipe(*ch.p2);
@@ -657,7 +637,7 @@ sink close
 // clang-format on
 TEST_CASE("pipe fast path: unpipe from inside the sink's write that returns false") {
     costream::loop l;
-    trace t;
+    word_trace t;
     chain c(t, {.sink_hwm = 2, .n = 5, .on_write = [&](int w, const std::string&, chain& ch) {
                     if (w != 3) return how::sync;
                     ch.p3->unpipe(*ch.sink);

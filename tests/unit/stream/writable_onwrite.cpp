@@ -50,18 +50,6 @@ using namespace stream_test;
 
 namespace {
 
-struct trace {
-    std::vector<std::string> lines;
-    template <class... A>
-    void log(const A&... a) {
-        std::ostringstream os;
-        ((os << a << ' '), ...);
-        std::string s = os.str();
-        s.pop_back();
-        lines.push_back(std::move(s));
-    }
-};
-
 const char* const node_trace = R"(w _write ab len 2
 w write ab -> true len 0 needDrain false pendingcb 0
 w _write c len 1
@@ -88,20 +76,12 @@ a cb c
 a finish pendingcb 0
 )";
 
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> v;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);)
-        v.push_back(line);
-    return v;
-}
-
 } // namespace
 
 TEST_CASE("write returns true after a synchronous completion and finish follows a later tick, as "
           "in node v20.20") {
     costream::loop l;
-    trace t;
+    word_trace t;
     using strw = fn_writable<std::string>;
     auto w = cs::make<fn_writable<>>(
         cs::writable_options{.high_water_mark = 2},
