@@ -119,14 +119,16 @@ struct gzip_block {
         if (rc == Z_OK && !dict.empty())
             rc = ::deflateSetDictionary(z, dict.data(), static_cast<uInt>(dict.size()));
         std::size_t cap = ::deflateBound(z, static_cast<uLong>(in.size())) + 16;
-        costream::buffer o = costream::buffer::alloc_unsafe_slow(cap);
+        costream::buffer o;
+        if (!allocate(o, cap)) return;
         std::size_t have = 0;
         z->next_in = const_cast<Bytef*>(in.data());
         z->avail_in = static_cast<uInt>(in.size());
         const int flush = last ? Z_FINISH : Z_SYNC_FLUSH;
         while (rc == Z_OK) {
             if (have == o.size()) { // deflateBound is an upper bound: only a safety net
-                costream::buffer bigger = costream::buffer::alloc_unsafe_slow(o.size() * 2);
+                costream::buffer bigger;
+                if (!allocate(bigger, o.size() * 2)) return;
                 std::memcpy(bigger.data(), o.data(), have);
                 o = std::move(bigger);
             }
@@ -142,6 +144,19 @@ struct gzip_block {
         out = o.subarray(0, have);
         in = costream::buffer(); // the next block keeps what it needs as its dictionary
         dict = costream::buffer();
+    }
+
+private:
+    // An output buffer of `n` bytes; false (the block's error) if there is no memory: run()
+    // is noexcept on a pool thread, where a bad_alloc would end the process.
+    bool allocate(costream::buffer& b, std::size_t n) noexcept {
+        try {
+            b = costream::buffer::alloc_unsafe_slow(n);
+            return true;
+        } catch (...) {
+            err = make_zlib_error(Z_MEM_ERROR, "insufficient memory");
+            return false;
+        }
     }
 };
 

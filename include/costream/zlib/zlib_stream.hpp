@@ -86,7 +86,8 @@ public:
     std::size_t in_len = 0;
     int flush = 0;
     std::size_t chunk_size = 0;
-    costream::buffer out; // current output buffer; carried over between chunks as Node does
+    costream::buffer out; // current output buffer, carried over between chunks as Node does
+                          // (empty: the next call makes one)
     std::size_t out_off = 0;
 
     /// A ring of `capacity` results; a job parks for up to `linger` after a chunk.
@@ -110,9 +111,23 @@ public:
                 }
             }
             zlib_step& st = ring_[produced_ % ring_.size()]; // beyond produced_: the job's slot
+            // node: a new output buffer once the last one is used up (made here, not after
+            // the call that filled it, so that a failed allocation is this call's error)
+            boost::system::error_code ec;
+            if (out.empty()) {
+                try {
+                    out = costream::buffer::alloc_unsafe_slow(chunk_size);
+                    out_off = 0;
+                } catch (...) {
+                    ec = make_zlib_error(Z_MEM_ERROR, "insufficient memory");
+                }
+            }
             const std::size_t avail_out_before = chunk_size - out_off;
-            e.write(flush, in, in_len, out.data() + out_off, avail_out_before);
-            if (auto ec = e.error()) {
+            if (!ec) {
+                e.write(flush, in, in_len, out.data() + out_off, avail_out_before);
+                ec = e.error();
+            }
+            if (ec) {
                 st.err = ec;
                 st.in_delta = 0;
                 st.out_full = false;
@@ -128,9 +143,9 @@ public:
                 st.input_left = !st.out_full && avail_in_after > 0;
                 st.out = have > 0 ? out.subarray(out_off, out_off + have) : costream::buffer();
                 out_off += have;
-                // node: exhausted the output buffer: a new one
+                // node: exhausted the output buffer: the next call makes a new one
                 if (st.out_full || out_off >= chunk_size) {
-                    out = costream::buffer::alloc_unsafe_slow(chunk_size);
+                    out = costream::buffer();
                     out_off = 0;
                 }
                 in += st.in_delta;
@@ -276,7 +291,7 @@ public:
         in -= back;
         in_len += back;
         finished_ = false;
-        out = costream::buffer::alloc_unsafe_slow(chunk_size);
+        out = costream::buffer(); // the next call makes a new one
         out_off = 0;
     }
 
