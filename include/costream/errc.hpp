@@ -62,7 +62,9 @@ namespace costream {
     X(fs_eisdir, "ERR_FS_EISDIR")                                                                  \
     /* zlib */                                                                                     \
     X(zlib_initialization_failed, "ERR_ZLIB_INITIALIZATION_FAILED")                                \
-    X(buffer_too_large, "ERR_BUFFER_TOO_LARGE")
+    X(buffer_too_large, "ERR_BUFFER_TOO_LARGE")                                                    \
+    /* fs (appended after zlib: the values are stable) */                                          \
+    X(fs_file_too_large, "ERR_FS_FILE_TOO_LARGE")
 
 /// Node's error codes (`err.code` for Node's own `ERR_*` errors), one enumerator each.
 /// Zero is reserved for "no error", as for every error_code enumeration.

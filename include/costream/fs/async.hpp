@@ -15,11 +15,13 @@
 
 #include <costream/buffer.hpp>
 #include <costream/config.hpp>
+#include <costream/fs/detail/stream_io.hpp>
 #include <costream/fs/sync.hpp>
 #include <costream/fs/types.hpp>
 #include <costream/promise.hpp>
 #include <costream/thread_pool.hpp>
 
+#include <boost/asio/associator.hpp>
 #include <boost/asio/async_result.hpp>
 
 #include <cstdint>
@@ -111,13 +113,43 @@ auto append_file(std::string path, std::string_view text, Token&& token = {}) {
 
 // ---- descriptors ----------------------------------------------------------------------
 
-/// Node's fs.open(path[, flags[, mode]], cb): the new descriptor (an int).
+namespace detail {
+
+/// The handler fs::open gives costream::offload: the pool's descriptor travels as an
+/// owned_fd up to the moment the caller's handler is invoked, and becomes a plain int only
+/// then. Why: a completion that never runs (its loop was destroyed while the open was on
+/// the pool or queued for the poll phase, or the handler's own executor dropped it) is
+/// destroyed with its result, and an int would leak the descriptor; an owned_fd closes it.
+/// Executor, allocator and cancellation slot are the caller's handler's (associator below).
+template <class Handler>
+struct open_handler {
+    Handler handler;
+    void operator()(std::exception_ptr e, owned_fd fd) {
+        // -1 on failure (owned_fd{} holds -1): never a descriptor the caller could close.
+        const long r = fd.release();
+        std::move(handler)(std::move(e), static_cast<int>(r));
+    }
+};
+
+struct initiate_open {
+    template <class Handler>
+    void operator()(Handler&& h, std::string path, open_flags flags, unsigned mode) const {
+        costream::offload(
+            [p = std::move(path), flags, mode] { return owned_fd(open_sync(p, flags, mode)); },
+            open_handler<std::decay_t<Handler>>{std::forward<Handler>(h)});
+    }
+};
+
+} // namespace detail
+
+/// Node's fs.open(path[, flags[, mode]], cb): the new descriptor (an int; -1 with an
+/// error). A descriptor whose completion never runs (the loop was destroyed first) is
+/// closed, not leaked.
 template <completion_token_for<int> Token = use_promise_t>
 auto open(std::string path, open_flags flags, unsigned mode, Token&& token = {}) {
     detail::validate_path(path);
-    return costream::offload(
-        [p = std::move(path), flags, mode] { return open_sync(p, flags, mode); },
-        std::forward<Token>(token));
+    return boost::asio::async_initiate<Token, void(std::exception_ptr, int)>(
+        detail::initiate_open{}, token, std::move(path), flags, mode);
 }
 /// Same, mode 0666.
 template <completion_token_for<int> Token = use_promise_t>
@@ -305,3 +337,19 @@ auto access(std::string path, Token&& token = {}) {
 }
 
 } // namespace costream::fs
+
+/// fs::open's handler adapter has its wrapped handler's associated executor, allocator and
+/// cancellation slot (as Asio's own adapters do, e.g. consign).
+template <template <typename, typename> class Associator, class Handler, class DefaultCandidate>
+struct boost::asio::associator<Associator, costream::fs::detail::open_handler<Handler>,
+                               DefaultCandidate> : Associator<Handler, DefaultCandidate> {
+    static typename Associator<Handler, DefaultCandidate>::type
+    get(const costream::fs::detail::open_handler<Handler>& h) noexcept {
+        return Associator<Handler, DefaultCandidate>::get(h.handler);
+    }
+    static auto get(const costream::fs::detail::open_handler<Handler>& h,
+                    const DefaultCandidate& c) noexcept
+        -> decltype(Associator<Handler, DefaultCandidate>::get(h.handler, c)) {
+        return Associator<Handler, DefaultCandidate>::get(h.handler, c);
+    }
+};

@@ -10,6 +10,7 @@
 #include <boost/system/system_error.hpp>
 
 #include <cerrno>
+#include <exception>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -193,14 +194,22 @@ private:
 };
 
 /// The error_code inside an exception_ptr that an async fs function completed with: the
-/// OS code of a costream::fs::error (or of any boost::system::system_error), a
-/// default-constructed code for a null pointer. Other exceptions are rethrown.
+/// OS code of a costream::fs::error (or of any boost::system::system_error), the errc of a
+/// costream::range_error/type_error/error (read_file's ERR_FS_FILE_TOO_LARGE, say: Node's
+/// RangeError), a default-constructed code for a null pointer. Other exceptions are
+/// rethrown.
 inline boost::system::error_code error_code_of(const std::exception_ptr& e) {
     if (!e) return {};
     try {
         std::rethrow_exception(e);
     } catch (const boost::system::system_error& se) {
         return se.code();
+    } catch (const costream::range_error& re) {
+        return make_error_code(re.code());
+    } catch (const costream::type_error& te) {
+        return make_error_code(te.code());
+    } catch (const costream::error& ce) {
+        return make_error_code(ce.code());
     }
 }
 

@@ -80,18 +80,49 @@ inline long write_all(int fd, const std::uint8_t* data, std::size_t len, std::in
     return 0;
 }
 
-/// Reads the whole of `fd` from its file position: exactly st_size bytes for a regular
-/// file that does not change, until EOF otherwise. Throws with syscall `read`.
+/// Node's kIoMaxLength (2**31-1): fs.readFile/readFileSync refuse a regular file larger
+/// than this before reading it.
+inline constexpr std::uint64_t io_max_length = 2147483647;
+
+/// Node's ERR_FS_FILE_TOO_LARGE (a RangeError): `File size (N) is greater than 2 GiB`.
+[[noreturn]] inline void throw_file_too_large(std::uint64_t size) {
+    throw costream::range_error(errc::fs_file_too_large,
+                                "File size (" + std::to_string(size) + ") is greater than 2 GiB");
+}
+
+/// Reads the whole of `fd` from its file position, as Node's readFile does: a regular file
+/// of st_size bytes is read up to that size (fewer if it shrank; the bytes of a file that
+/// grew meanwhile are not read), and a size above 2 GiB throws range_error
+/// ERR_FS_FILE_TOO_LARGE before anything is read or allocated; a file without a size (a
+/// pipe, /proc) is read to EOF, whatever its length, up to buffer::max_length. Throws with
+/// syscall `fstat` or `read`.
 inline costream::buffer read_all(int fd) {
     struct ::stat st {};
     check(sys::fstat(fd, &st), "fstat");
-    std::size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? static_cast<std::size_t>(st.st_size)
-                                                            : std::size_t(64 * 1024);
-    costream::buffer b = costream::buffer::alloc_unsafe_slow(cap);
+    // node: fs.readFileSync/ReadFileContext: size = isFileType(stats, S_IFREG) ? stats.size : 0
+    const std::uint64_t size =
+        S_ISREG(st.st_mode) && st.st_size > 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
+    if (size > io_max_length) throw_file_too_large(size);
+    if (size > 0) {
+        costream::buffer b = costream::buffer::alloc_unsafe_slow(static_cast<std::size_t>(size));
+        std::size_t n = 0;
+        // node: do { read(size - pos) } while (bytesRead !== 0 && pos < size)
+        while (n < b.size()) {
+            long r = sys::read(fd, b.data() + n, b.size() - n, -1);
+            check(r, "read");
+            if (r == 0) break;
+            n += static_cast<std::size_t>(r);
+        }
+        if (n == b.size()) return b;
+        if (n * 2 >= b.size()) return b.subarray(0, n);
+        return costream::buffer::from(std::span<const std::uint8_t>(b.data(), n));
+    }
+    // node: size 0: read chunks until a read returns 0, then concatenate. One buffer that
+    // doubles instead of a list of 8 KiB chunks.
+    costream::buffer b = costream::buffer::alloc_unsafe_slow(std::size_t(64 * 1024));
     std::size_t n = 0;
     for (;;) {
         if (n == b.size()) {
-            // The file is longer than fstat said (or has no size): grow, read to EOF.
             costream::buffer bigger = costream::buffer::alloc_unsafe_slow(b.size() * 2);
             std::memcpy(bigger.data(), b.data(), n);
             b = std::move(bigger);
@@ -101,7 +132,6 @@ inline costream::buffer read_all(int fd) {
         if (r == 0) break;
         n += static_cast<std::size_t>(r);
     }
-    if (n == b.size()) return b;
     if (n * 2 >= b.size()) return b.subarray(0, n);
     return costream::buffer::from(std::span<const std::uint8_t>(b.data(), n));
 }

@@ -65,6 +65,17 @@ inline bool running_as_root() {
     return ::geteuid() == 0;
 }
 
+/// How many descriptors this process has open (the entries of /proc/self/fd, less the one
+/// the listing itself holds while it runs).
+inline std::size_t open_fd_count() {
+    std::size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+        (void)e;
+        ++n;
+    }
+    return n - 1;
+}
+
 /// Whether `fd` is an open descriptor.
 inline bool fd_is_open(int fd) {
     return fd >= 0 && ::fcntl(fd, F_GETFD) != -1;
