@@ -42,6 +42,55 @@ TEST_CASE("update with hex text of odd length throws ERR_INVALID_ARG_VALUE inste
           "087d80f7f182dd44f184aa86ca34488853ebcc04f0c60d5294919a466b463831");
 }
 
+// node (v20.20.2), internal/validators.js validateEncoding (the length is JavaScript's
+// string.length, in UTF-16 code units; the encoding is quoted as given):
+//   createHash('sha256').update('abc', 'HEX')
+//   -> TypeError ERR_INVALID_ARG_VALUE The argument 'encoding' is invalid for data of length
+//      3. Received 'HEX'
+//   createHmac('sha256', 'k').update('abcde', 'Hex') -> ... length 5. Received 'Hex'
+//   createHash('sha256').update('ABCD', 'HeX')
+//   -> 123d4c7ef2d1600a1b3a0f6addc60a10f05a3495c9409f2ecbf4cc095d000a6b
+//   createHash('sha256').update('\u00e9', 'hex') -> ... length 1. Received 'hex'
+//   createHash('sha256').update('a\u00e9', 'hex')
+//   -> e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855   (nothing decoded)
+//   createHash('sha256').update('\u{1F600}', 'hex') -> e3b0c442...   (length 2)
+//   createHash('sha256').update('a\u{1F600}', 'hex') -> ... length 3. Received 'hex'
+//   createHash('sha256').update('ab\u00e9c', 'hex')
+//   -> 087d80f7f182dd44f184aa86ca34488853ebcc04f0c60d5294919a466b463831   (0xab, then stops)
+TEST_CASE("odd-length hex errors quote the encoding as spelled and count the text's length in "
+          "UTF-16 code units, as Node") {
+    auto msg = [](int length, const char* spelled) {
+        return "TypeError [ERR_INVALID_ARG_VALUE]: The argument 'encoding' is invalid for data "
+               "of length " +
+               std::to_string(length) + ". Received '" + spelled + "'";
+    };
+    const std::string empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    auto h = crypto::create_hash("sha256");
+    CHECK(what_thrown([&] { h->update("abc", "HEX"); }) == msg(3, "HEX"));
+    CHECK(what_thrown([&] { h->update(std::string_view("abc"), std::string("hEx")); }) ==
+          msg(3, "hEx"));
+    const char* name = "Hex";
+    CHECK(what_thrown([&] { h->update("abc", name); }) == msg(3, "Hex"));
+    CHECK(what_thrown([&] { h->update("abc", costream::encoding_arg("HEX")); }) ==
+          msg(3, "hex")); // an encoding_arg does not tell its spelling
+    auto m = crypto::create_hmac("sha256", "k");
+    CHECK(what_thrown([&] { m->update("abcde", "Hex"); }) == msg(5, "Hex"));
+    CHECK(crypto::create_hash("sha256")->update("ABCD", "HeX").digest("hex") ==
+          "123d4c7ef2d1600a1b3a0f6addc60a10f05a3495c9409f2ecbf4cc095d000a6b");
+
+    // Lengths as JavaScript counts them: U+00E9 is 1 unit (2 UTF-8 bytes), U+1F600 is 2
+    // units (4 bytes).
+    CHECK(what_thrown([&] { h->update("\u00e9", "hex"); }) == msg(1, "hex"));
+    CHECK(what_thrown([&] { h->update("a\U0001F600", "hex"); }) == msg(3, "hex"));
+    CHECK(what_thrown([&] { m->update("ab\u00e9", "hex"); }) == msg(3, "hex"));
+    CHECK(crypto::create_hash("sha256")->update("a\u00e9", "hex").digest("hex") == empty);
+    CHECK(crypto::create_hash("sha256")->update("\U0001F600", "hex").digest("hex") == empty);
+    CHECK(crypto::create_hash("sha256")->update("ab\u00e9c", "hex").digest("hex") ==
+          "087d80f7f182dd44f184aa86ca34488853ebcc04f0c60d5294919a466b463831");
+    // Nothing was hashed by the failed calls.
+    CHECK(h->digest("hex") == empty);
+}
+
 // node:
 //   crypto.scryptSync('p', 's', 10, {N: 2**32}) -> RangeError ERR_OUT_OF_RANGE The value of "N"
 //      is out of range. It must be >= 0 && <= 4294967295. Received 4294967296
