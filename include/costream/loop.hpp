@@ -157,6 +157,22 @@ inline bool cores_busy_with_pool() noexcept {
     return pool_threads_running().load(std::memory_order_relaxed) >= cpu_count();
 }
 
+/// Until when (steady_clock ticks) no thread spin-waits: set by a watcher whose yield gave its
+/// core to another thread for longer than spin_preempted_after() (see spin_until()).
+inline std::atomic<std::int64_t>& spin_paused_until() noexcept {
+    static std::atomic<std::int64_t> t{0};
+    return t;
+}
+
+/// A yield that takes longer than this gave the core to a thread that needed it (a compile, a
+/// zlib job, the pool thread this one waits for): 50 us, well above a yield that finds
+/// nothing else to run (about 1 us) or one that lets a partner thread take its next job.
+inline constexpr std::chrono::microseconds spin_preempted_after{50};
+
+/// How long spinning stays off after a watcher was preempted: 100 ms, so that on a loaded
+/// machine a watcher loses at most one time slice per 100 ms finding out that it still is.
+inline constexpr std::chrono::milliseconds spin_pause{100};
+
 /// Watches `ready()` until it returns true (then true) or until `until` (then false),
 /// pausing between checks (PAUSE on x86, YIELD on ARM) and yielding the CPU every few
 /// microseconds: on a machine with fewer cores than busy threads, the thread whose work
@@ -164,10 +180,20 @@ inline bool cores_busy_with_pool() noexcept {
 /// whole time slice (milliseconds). Used where a sleep and wake-up (a futex or eventfd
 /// round trip through the kernel on both threads, tens of microseconds on a VM) would cost
 /// more than watching: the loop waiting for the pool, the pool waiting for work.
+///
+/// Watching pays only while a core is free. When one of those yields comes back late, another
+/// thread wanted this core (another process, or more of costream's threads than cores):
+/// then every watcher stops for spin_pause and checks `ready()` once instead (returning
+/// false early: the caller sleeps). Measured on 2 cores with one CPU-bound process beside:
+/// a loop writing 16 KiB chunks through the pool took 350 us per write with watching, 47 us
+/// without; alone, 22-25 us either way.
 template <class Ready>
 bool spin_until(Ready&& ready, std::chrono::steady_clock::time_point until) noexcept {
     using clock = std::chrono::steady_clock;
-    auto next_yield = clock::now() + std::chrono::microseconds(4);
+    auto now = clock::now();
+    if (now.time_since_epoch().count() < spin_paused_until().load(std::memory_order_relaxed))
+        return ready();
+    auto next_yield = now + std::chrono::microseconds(4);
     for (;;) {
         for (int i = 0; i < 32; ++i) {
             if (ready()) return true;
@@ -177,11 +203,17 @@ bool spin_until(Ready&& ready, std::chrono::steady_clock::time_point until) noex
             asm volatile("yield");
 #endif
         }
-        const auto now = clock::now();
+        now = clock::now();
         if (now >= until) return false;
         if (now >= next_yield) {
             std::this_thread::yield();
-            next_yield = now + std::chrono::microseconds(4);
+            const auto back = clock::now();
+            if (back - now > spin_preempted_after) {
+                spin_paused_until().store((back + spin_pause).time_since_epoch().count(),
+                                          std::memory_order_relaxed);
+                return ready();
+            }
+            next_yield = back + std::chrono::microseconds(4);
         }
     }
 }

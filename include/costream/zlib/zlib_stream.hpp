@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -241,6 +242,7 @@ public:
         phase_ = phase::running;
         notify_ = awaited;
         poke_.store(true, std::memory_order_release);
+        poked_.notify_one();
         return true;
     }
 
@@ -264,6 +266,7 @@ public:
         if (phase_ != phase::parked) return false;
         phase_ = phase::idle;
         poke_.store(true, std::memory_order_release);
+        poked_.notify_one();
         return true;
     }
 
@@ -274,6 +277,7 @@ public:
         stop_ = true;
         if (phase_ == phase::parked) phase_ = phase::idle;
         poke_.store(true, std::memory_order_release);
+        poked_.notify_one();
     }
 
     /// Loop, worker not busy: drops the results not handed out and gives their input back,
@@ -312,7 +316,8 @@ private:
     std::size_t notify_batch() const noexcept { return std::max<std::size_t>(1, ring_.size() / 4); }
 
     // The parked job `id` waits for hand(), release() or request_stop() (each sets poke_)
-    // for at most linger_, watching with detail::spin_until. True: handed a chunk, go on.
+    // for at most linger_, watching with detail::spin_until, or, while watching is paused
+    // (another thread needs a core), asleep on poked_. True: handed a chunk, go on.
     bool linger(std::uint64_t id) noexcept {
         const auto until = std::chrono::steady_clock::now() + linger_;
         for (;;) {
@@ -325,11 +330,18 @@ private:
                 return starved;
             };
             const bool poked = costream::detail::spin_until(poked_or_starved, until) && !starved;
-            std::lock_guard lock(mutex_);
+            std::unique_lock lock(mutex_);
             if (owner_ != id) return false; // released, and another job started since
             poke_.store(false, std::memory_order_relaxed);
             if (phase_ == phase::running) return true; // handed
             if (phase_ == phase::idle) return false;   // released or stopped
+            const auto now = std::chrono::steady_clock::now();
+            if (!poked && !starved && now < until) {
+                // spin_until gave up early: sleep, in slices that look at starved() again.
+                poked_.wait_until(lock, std::min(until, now + std::chrono::microseconds(50)),
+                                  [&] { return poke_.load(std::memory_order_relaxed); });
+                continue;
+            }
             if (!poked) {
                 phase_ = phase::idle; // timed out, or the pool needs this thread
                 return false;
@@ -341,6 +353,7 @@ private:
     std::chrono::microseconds linger_;
     std::atomic<bool> poke_{false}; // a parked job should look at phase_ (set under mutex_)
     std::mutex mutex_;
+    std::condition_variable poked_; // poke_ was set (a parked job that does not watch sleeps)
     std::uint64_t produced_ = 0, consumed_ = 0;
     std::uint64_t owner_ = 0, last_id_ = 0; // the job that runs or is parked; the last id given
     phase phase_ = phase::idle;

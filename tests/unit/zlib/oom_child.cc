@@ -17,6 +17,7 @@
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -39,8 +40,12 @@ std::size_t vm_size() {
 template <class Stream>
 int run(costream::loop& l, Stream& s, const costream::buffer& input, std::size_t headroom) {
     std::size_t out = 0;
+    std::vector<costream::buffer> kept; // freed output would make room for the next buffer
     std::string result = "no error";
-    s->on("data", [&](const costream::buffer& b) { out += b.size(); });
+    s->on("data", [&](const costream::buffer& b) {
+        out += b.size();
+        kept.push_back(b);
+    });
     s->on("error", [&](const boost::system::error_code& ec) {
         result = std::string(costream::node_code(ec)) + " " + ec.message();
     });
