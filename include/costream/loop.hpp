@@ -158,7 +158,7 @@ inline bool cores_busy_with_pool() noexcept {
 }
 
 /// Until when (steady_clock ticks) no thread spin-waits: set by a watcher whose yield gave its
-/// core to another thread for longer than spin_preempted_after() (see spin_until()).
+/// core to another thread for longer than spin_preempted_after (see spin_until()).
 inline std::atomic<std::int64_t>& spin_paused_until() noexcept {
     static std::atomic<std::int64_t> t{0};
     return t;
