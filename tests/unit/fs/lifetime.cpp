@@ -125,13 +125,14 @@ TEST_CASE("an open still on the pool when its loop is destroyed closes the descr
 TEST_CASE("fs::open whose loop is destroyed before its completion runs closes the descriptor: "
           "open still on the pool, or its completion queued in the loop's inbox") {
     temp_dir dir;
-    // Starts fs::open(path) on a loop, calls during(loop), destroys the loop; whether the
-    // completion ran.
+    // Starts fs::open(path) on a loop, calls during(loop, descriptors open before the
+    // open), destroys the loop; whether the completion ran.
     auto open_then_destroy_loop = [](const std::string& path, auto during) {
         bool completed = false;
         costream::loop l;
+        const std::size_t with_loop = open_fd_count();
         fs::open(path, [&](std::exception_ptr, int) { completed = true; });
-        during(l);
+        during(l, with_loop);
         return completed;
     };
 
@@ -139,7 +140,7 @@ TEST_CASE("fs::open whose loop is destroyed before its completion runs closes th
     const std::string fifo = dir / "fifo";
     REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
     const std::size_t before = open_fd_count();
-    CHECK_FALSE(open_then_destroy_loop(fifo, [](costream::loop&) {}));
+    CHECK_FALSE(open_then_destroy_loop(fifo, [](costream::loop&, std::size_t) {}));
     // The reader's open returns now; its completion cannot reach the loop and is dropped,
     // which must close the descriptor.
     CHECK(reader_closes(fifo));
@@ -148,8 +149,7 @@ TEST_CASE("fs::open whose loop is destroyed before its completion runs closes th
     // A file: the open runs on the pool and its completion waits in the loop's inbox, the
     // only holder of the descriptor, when the loop is destroyed without running.
     fs::write_file_sync(dir / "f", "x");
-    CHECK_FALSE(open_then_destroy_loop(dir / "f", [](costream::loop& l) {
-        const std::size_t with_loop = open_fd_count();
+    CHECK_FALSE(open_then_destroy_loop(dir / "f", [](costream::loop& l, std::size_t with_loop) {
         wait_for_queued_completion(l);
         CHECK(open_fd_count() == with_loop + 1);
     }));
