@@ -30,7 +30,9 @@ inline std::atomic<fault_injection*>& active_injection() noexcept {
 /// asks it whether to fail. Calls are named by Node's `syscall` strings: "open", "close",
 /// "read" (read, pread), "write" (write, pwrite, writev, pwritev), "fstat", "stat",
 /// "lstat", "fsync", "unlink", "rename", "mkdir", "rmdir", "scandir", "mkdtemp",
-/// "copyfile", "access", "ftruncate". Counting starts when the instance is made.
+/// "copyfile", "access", "ftruncate"; and "readdir", each read of a directory's next entry
+/// (readdir(3), one per entry and one for the end), which fails the listing with syscall
+/// "scandir" as libuv's scandir(3) does. Counting starts when the instance is made.
 ///
 /// Only one instance may be alive at a time (a second one throws std::logic_error). Make
 /// and destroy it while no costream::fs operation is in flight; the rules themselves are

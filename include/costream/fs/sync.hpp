@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -155,6 +156,33 @@ inline bool is_dir_entry(const std::string& path) {
     return ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+struct dir_closer {
+    void operator()(DIR* d) const noexcept { ::closedir(d); }
+};
+
+/// Calls f(dir, entry) for each entry of the directory `path` but "." and "..". Failing to
+/// open it or to read an entry throws with syscall `scandir` (libuv's scandir(3) fails the
+/// whole listing then; a readdir error used to end the listing early, silently). The
+/// directory is closed on every way out, an exception from `f` included. Fault injection:
+/// "scandir" fails the open, "readdir" a read of the next entry.
+template <class F>
+void for_each_entry(const std::string& path, F&& f) {
+    if (int e = injected("scandir")) throw_error(e, "scandir", path);
+    std::unique_ptr<DIR, dir_closer> d(::opendir(path.c_str()));
+    if (!d) throw_error(errno, "scandir", path);
+    for (;;) {
+        if (int e = injected("readdir")) throw_error(e, "scandir", path);
+        errno = 0; // readdir returns null both at the end and on an error
+        struct ::dirent* ent = ::readdir(d.get());
+        if (!ent) {
+            if (errno != 0) throw_error(errno, "scandir", path);
+            return;
+        }
+        const std::string_view n = ent->d_name;
+        if (n != "." && n != "..") f(d.get(), *ent);
+    }
+}
+
 // node: internal/fs/rimraf.js rimrafSync, without retries (Linux has no EBUSY races)
 inline void remove_tree(const std::string& path) {
     struct ::stat st {};
@@ -163,15 +191,9 @@ inline void remove_tree(const std::string& path) {
         check(sys::unlink(path.c_str()), "unlink", path);
         return;
     }
-    if (int e = injected("scandir")) throw_error(e, "scandir", path);
-    DIR* d = ::opendir(path.c_str());
-    if (!d) throw_error(errno, "scandir", path);
+    // The names first, then the recursion: one directory open at a time, however deep.
     std::vector<std::string> names;
-    while (struct ::dirent* ent = ::readdir(d)) {
-        std::string_view n = ent->d_name;
-        if (n != "." && n != "..") names.emplace_back(n);
-    }
-    ::closedir(d);
+    for_each_entry(path, [&](DIR*, const struct ::dirent& ent) { names.emplace_back(ent.d_name); });
     for (const auto& n : names)
         remove_tree(path + "/" + n);
     check(sys::rmdir(path.c_str()), "rmdir", path);
@@ -434,15 +456,9 @@ inline std::optional<std::string> mkdir_sync(const std::string& path,
 /// value (libuv's scandir sorts them). Errors have syscall `scandir`.
 inline std::vector<std::string> readdir_sync(const std::string& path) {
     detail::validate_path(path);
-    if (int e = detail::injected("scandir")) detail::throw_error(e, "scandir", path);
-    DIR* d = ::opendir(path.c_str());
-    if (!d) detail::throw_error(errno, "scandir", path);
     std::vector<std::string> names;
-    while (struct ::dirent* ent = ::readdir(d)) {
-        std::string_view n = ent->d_name;
-        if (n != "." && n != "..") names.emplace_back(n);
-    }
-    ::closedir(d);
+    detail::for_each_entry(
+        path, [&](DIR*, const struct ::dirent& ent) { names.emplace_back(ent.d_name); });
     std::sort(names.begin(), names.end());
     return names;
 }
@@ -450,19 +466,14 @@ inline std::vector<std::string> readdir_sync(const std::string& path) {
 /// Node's fs.readdirSync(path, {withFileTypes: true}): the entries with their types.
 inline std::vector<dirent> readdir_entries_sync(const std::string& path) {
     detail::validate_path(path);
-    if (int e = detail::injected("scandir")) detail::throw_error(e, "scandir", path);
-    DIR* d = ::opendir(path.c_str());
-    if (!d) detail::throw_error(errno, "scandir", path);
     std::vector<dirent> out;
-    while (struct ::dirent* ent = ::readdir(d)) {
-        std::string_view n = ent->d_name;
-        if (n == "." || n == "..") continue;
+    detail::for_each_entry(path, [&](DIR* d, const struct ::dirent& ent) {
         dirent e;
-        e.name = std::string(n);
-        unsigned char t = ent->d_type;
+        e.name = std::string(ent.d_name);
+        unsigned char t = ent.d_type;
         if (t == DT_UNKNOWN) {
             struct ::stat st {};
-            if (::fstatat(::dirfd(d), ent->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+            if (::fstatat(::dirfd(d), ent.d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
                 t = IFTODT(st.st_mode);
         }
         switch (t) {
@@ -491,8 +502,7 @@ inline std::vector<dirent> readdir_entries_sync(const std::string& path) {
             break;
         }
         out.push_back(std::move(e));
-    }
-    ::closedir(d);
+    });
     std::sort(out.begin(), out.end(),
               [](const dirent& a, const dirent& b) { return a.name < b.name; });
     return out;

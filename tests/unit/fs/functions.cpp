@@ -486,3 +486,40 @@ TEST_CASE("completions and stream events run on the loop's thread") {
     CHECK(completed_on == loop_thread);
     CHECK(read_on == loop_thread);
 }
+
+// A directory whose reading fails part-way (readdir(3) returning an error, e.g. EIO on a
+// damaged file system; provoked here by fault injection) fails the whole listing with
+// syscall scandir, as libuv's scandir(3) makes Node's readdir fail; the format is Node's for
+// any scandir error (see the ENOTDIR row above). The listing used to end early, silently.
+TEST_CASE("a directory read that fails part-way fails readdir, readdir_entries and rm with "
+          "scandir, closing the directory") {
+    temp_dir dir;
+    fs::mkdir_sync(dir / "d");
+    for (const char* n : {"a", "b", "c"})
+        fs::write_file_sync(dir / "d" + "/" + n, "x");
+    const std::string expected = "EIO|scandir|D/d||-5|EIO: i/o error, scandir 'D/d'";
+    const std::size_t before = fs_test::open_fd_count();
+    const std::vector<std::function<void()>> calls = {
+        [&] { fs::readdir_sync(dir / "d"); },
+        [&] { fs::readdir_entries_sync(dir / "d"); },
+        [&] { fs::rm_sync(dir / "d", {.recursive = true}); },
+    };
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+        CAPTURE(i);
+        fs::fault_injection disk;
+        disk.fail("readdir", 2, EIO); // the second of its six reads (".", "..", a, b, c, end)
+        CHECK(run_sync(dir.path, calls[i]) == expected);
+        CHECK(disk.calls("readdir") == 2);
+        CHECK(fs_test::open_fd_count() == before);
+    }
+    {
+        fs::fault_injection disk;
+        disk.fail("readdir", 2, EIO);
+        CHECK(run_async(dir.path, [&](auto h) { fs::readdir(dir / "d", h); }) == expected);
+    }
+    CHECK(fs::readdir_sync(dir / "d") == std::vector<std::string>{"a", "b", "c"});
+    // Reading to the end: one readdir per entry, "." and ".." included, and one for the end.
+    fs::fault_injection disk;
+    CHECK(fs::readdir_sync(dir / "d").size() == 3);
+    CHECK(disk.calls("readdir") == 6);
+}
