@@ -21,17 +21,21 @@ public:
     using basic_transform<Chunk, Chunk>::basic_transform;
     using transform_callback = typename basic_transform<Chunk, Chunk>::transform_callback;
 
-    /// For pipe(): whether this object is a basic_pass_through itself, not an object of a
-    /// class derived from it (which may override do_transform or hide write()); then
-    /// write_piped() may be used instead of write().
+    /// Whether this object is a basic_pass_through itself, not an object of a class derived
+    /// from it (which may override do_transform).
     bool is_plain_pass_through() noexcept {
         if (plain_ < 0) [[unlikely]]
             plain_ = typeid(*this) == typeid(basic_pass_through) ? 1 : 0;
         return plain_ != 0;
     }
-    /// For pipe(), when is_plain_pass_through(): write(chunk) with the transform step done in
-    /// place (basic_transform::write_through): the same events, state and return value.
-    bool write_piped(Chunk&& chunk) { return this->write_through(std::move(chunk)); }
+    /// For pipe(): write(chunk) with the transform step done in place, for a plain
+    /// basic_pass_through without calling do_transform at all (basic_transform::write_through),
+    /// else as basic_transform::write_piped: the same events, state and return value.
+    bool write_piped(Chunk&& chunk) {
+        if (is_plain_pass_through()) [[likely]]
+            return this->write_through(std::move(chunk));
+        return basic_transform<Chunk, Chunk>::write_piped(std::move(chunk));
+    }
 
 protected:
     // write_through() does the same in place: keep the two in step.

@@ -9,6 +9,7 @@
 #include <costream/stream/detail/state.hpp>
 #include <costream/stream/readable.hpp>
 #include <costream/stream/stream_base.hpp>
+#include <costream/stream/writable.hpp>
 
 #include <boost/system/error_code.hpp>
 
@@ -114,14 +115,29 @@ struct pipe_entry : std::enable_shared_from_this<pipe_entry<Chunk, Dst>> {
     bool has_ondrain = false;
     bool cleaned_up = false;
 
+    // Whether dest->write(chunk) may be replaced by dest->write_piped(chunk) (a transform's
+    // write with its _write done in place, basic_transform::write_piped): only when the
+    // write(chunk) that pipe() would call is basic_writable's, not one a class between it
+    // and Dst declares (which hides it).
+    static constexpr bool writes_in_place = [] {
+        if constexpr (requires(Dst & d, Chunk && c) {
+                          d.write_piped(std::move(c));
+                          static_cast<bool (Dst::*)(Chunk)>(&Dst::write);
+                      } &&
+                      std::derived_from<Dst, basic_writable<Chunk>>)
+            return static_cast<bool (Dst::*)(Chunk)>(&Dst::write) ==
+                   static_cast<bool (Dst::*)(Chunk)>(&basic_writable<Chunk>::write);
+        else
+            return false;
+    }();
+
     // node: pipe's ondata, for a chunk the source hands over (see set_readable_pipe_data);
     // the source holds this pipe's 'data' listener, which owns the entry, while it runs.
     static void ondata_consumed(void* self, Chunk&& chunk) {
         pipe_entry* p = static_cast<pipe_entry*>(self);
         bool ok;
-        if constexpr (requires { p->dest->write_piped(std::move(chunk)); }) {
-            ok = p->dest->is_plain_pass_through() ? p->dest->write_piped(std::move(chunk))
-                                                  : p->dest->write(std::move(chunk));
+        if constexpr (writes_in_place) {
+            ok = p->dest->write_piped(std::move(chunk));
         } else {
             ok = p->dest->write(std::move(chunk));
         }

@@ -45,26 +45,48 @@ public:
 
     /// Callback handed to do_transform: cb(), cb(ec) or cb({}, value) (Node's
     /// callback(err, val)). Calling it twice fails the stream with ERR_MULTIPLE_CALLBACK.
+    /// It may be moved and called later (an asynchronous transform): a moved callback keeps
+    /// the stream alive until it is called or destroyed.
     class transform_callback {
     public:
-        transform_callback(transform_callback&&) noexcept = default;
-        transform_callback& operator=(transform_callback&&) noexcept = default;
+        /// The moved-to callback holds a reference on the stream from now on (it may be
+        /// called after the write returned); the moved-from one keeps only the write's
+        /// number, so that calling it too is a second call.
+        transform_callback(transform_callback&& o) noexcept
+            : s_(o.s_), keep_(o.keep_ ? std::move(o.keep_) : ptr<basic_transform>(o.s_)),
+              seq_(o.seq_), length_(o.length_) {}
+        transform_callback& operator=(transform_callback&& o) noexcept {
+            if (this != &o) {
+                keep_ = o.keep_ ? std::move(o.keep_) : ptr<basic_transform>(o.s_);
+                s_ = o.s_;
+                seq_ = o.seq_;
+                length_ = o.length_;
+            }
+            return *this;
+        }
         void operator()(const boost::system::error_code& ec = {}) {
-            s_->after_transform(ec, nullptr, std::move(cb_), length_);
+            s_->after_transform(ec, nullptr, *this);
         }
         void operator()(const boost::system::error_code& ec, Out value) {
-            s_->after_transform(ec, &value, std::move(cb_), length_);
+            s_->after_transform(ec, &value, *this);
         }
 
     private:
         friend class basic_transform;
-        transform_callback(basic_transform* s, write_callback cb, std::size_t length) noexcept
-            : s_(s), cb_(std::move(cb)), length_(length) {}
-        // No reference of its own: cb_ (the write's callback) holds one, and after_transform
-        // keeps it, by value, for as long as it runs.
+        transform_callback(basic_transform* s, ptr<basic_transform> keep, std::uint64_t seq,
+                           std::size_t length) noexcept
+            : s_(s), keep_(std::move(keep)), seq_(seq), length_(length) {}
+        // The same callback as a new object, for the default do_transform's call of the
+        // two-argument form: the reference (if any) goes with it, none is taken.
+        transform_callback relay() noexcept {
+            return transform_callback(s_, std::move(keep_), seq_, length_);
+        }
         basic_transform* s_;
-        write_callback cb_;
-        std::size_t length_;
+        // Null while the callback is do_transform's own parameter in write_piped(): it
+        // cannot outlive that call unless moved, and the write holds the stream meanwhile.
+        ptr<basic_transform> keep_;
+        std::uint64_t seq_;  // the write this completes (basic_writable::complete_write)
+        std::size_t length_; // node: transform.js _write's `length = rState.length`
     };
 
     /// Callback handed to do_flush: cb(), cb(ec) or cb({}, value).
@@ -110,7 +132,7 @@ protected:
     virtual void do_transform(In&& chunk, std::optional<costream::encoding> enc,
                               transform_callback cb) {
         (void)enc;
-        do_transform(std::move(chunk), std::move(cb));
+        do_transform(std::move(chunk), cb.relay());
     }
     /// Node's _transform(chunk, callback). The default fails with ERR_METHOD_NOT_IMPLEMENTED.
     virtual void do_transform(In&& chunk, transform_callback cb) {
@@ -120,10 +142,13 @@ protected:
     /// Node's _flush(callback): push what is left; the default does nothing.
     virtual void do_flush(flush_callback cb) { cb(); }
 
-    // node: transform.js Transform.prototype._write
+    // node: transform.js Transform.prototype._write. The callback completes the write by its
+    // number; it holds the stream as `cb` did.
     void do_write(In&& chunk, std::optional<costream::encoding> enc, write_callback cb) final {
         const std::size_t length = this->readable_length();
-        do_transform(std::move(chunk), enc, transform_callback(this, std::move(cb), length));
+        do_transform(std::move(chunk), enc,
+                     transform_callback(this, ptr<basic_transform>(this),
+                                        writable_base::write_callback_seq(cb), length));
     }
     void do_write(In&& chunk, write_callback cb) final {
         do_write(std::move(chunk), std::nullopt, std::move(cb));
@@ -148,6 +173,22 @@ protected:
         }
     }
 
+public:
+    /// For pipe(): write(chunk) (no callback, Node's 'buffer' encoding) with transform.js's
+    /// _write done in place: do_transform gets a callback that completes the write by its
+    /// number and takes no reference on the stream (the write holds it) unless it is moved.
+    /// The same events, state, order and return value as write(chunk); pipe() uses it when
+    /// the destination's write(chunk) is basic_writable's (not hidden by a derived class).
+    bool write_piped(In&& chunk) {
+        return this->write_direct(std::move(chunk), [this](In&& c, std::uint64_t seq) {
+            const std::size_t length = this->readable_length(); // node: transform.js _write
+            do_transform(std::move(c), std::nullopt,
+                         transform_callback(this, nullptr, seq, length));
+            return false; // the callback ran onwrite itself (or will)
+        });
+    }
+
+protected:
     /// Node's write(chunk) for a transform whose _transform is known to be
     /// `callback(null, chunk)` (basic_pass_through itself): the same steps in the same order
     /// (writable.js writeOrBuffer, transform.js _write and its callback), without the
@@ -196,23 +237,26 @@ private:
         pending_->unown(); // kept in the stream itself: no self-reference
     }
 
-    void after_transform(const boost::system::error_code& ec, Out* value, write_callback&& cb_in,
-                         std::size_t length) {
-        write_callback cb = std::move(cb_in); // held here while push() runs user code
+    // node: transform.js Transform.prototype._write's callback
+    void after_transform(const boost::system::error_code& ec, Out* value, transform_callback& cb) {
+        // Held here while push() runs user code (null when the write holds the stream).
+        const ptr<basic_transform> keep = std::move(cb.keep_);
+        const std::uint64_t seq = cb.seq_;
+        const std::size_t length = cb.length_; // cb may not outlive the push (user code)
         if (ec) {
-            cb(ec);
+            this->complete_write(ec, seq);
             return;
         }
         if (value) this->push(std::move(*value));
         switch (completion_after_push(length)) {
         case completion::now:
-            cb();
+            this->complete_write({}, seq);
             break;
         case completion::next_tick:
-            schedule_callback(std::move(cb));
+            schedule_callback(this->make_write_callback(seq));
             break;
         default:
-            hold_callback(std::move(cb));
+            hold_callback(this->make_write_callback(seq));
         }
     }
 

@@ -464,6 +464,16 @@ protected:
     write_callback make_write_callback(std::uint64_t seq) noexcept {
         return write_callback(this, seq);
     }
+    /// The number of the write a do_write callback completes (for a stream that keeps only
+    /// the number and completes the write with complete_write()).
+    static std::uint64_t write_callback_seq(const write_callback& cb) noexcept { return cb.seq_; }
+    /// What calling a write callback of the write numbered `seq` does (Node's onwrite),
+    /// without the callback object: for a stream that keeps the stream alive itself while
+    /// this runs. A second completion of the same write (or one of an older write) fails
+    /// the stream with ERR_MULTIPLE_CALLBACK, as a second call of the callback does.
+    void complete_write(const boost::system::error_code& ec, std::uint64_t seq) {
+        onwrite(ec, seq);
+    }
 
 private:
     // node: writable.js doWrite
