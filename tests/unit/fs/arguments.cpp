@@ -16,6 +16,7 @@
 
 #include <exception>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -259,6 +260,44 @@ TEST_CASE("write_sync reports a bad offset or length with Node's whole message")
     CHECK(fs::write_sync(fd, b, 4, 0, 0) == 0);
     fs::close_sync(fd);
     CHECK(fs::stat_sync(dir / "f").size == 0);
+}
+
+// node (v20.20.2), fs.writeSync with a string: validateEncoding after the fd check, and an
+// unknown encoding name writes the text as utf8:
+//   fs.writeSync(-1, 'abc', null, 'hex') -> RangeError ERR_OUT_OF_RANGE The value of "fd" is
+//      out of range. It must be >= 0 && <= 2147483647. Received -1
+//   fs.writeSync(fd, 'abc', null, 'hex') -> TypeError ERR_INVALID_ARG_VALUE The argument
+//      'encoding' is invalid for data of length 3. Received 'hex'
+//   fs.writeSync(fd, 'abc', null, 'HEX') -> ... length 3. Received 'HEX'
+//   fs.writeSync(fd, '\u00e9', null, 'hex') -> ... length 1. Received 'hex'
+//   fs.writeSync(fd, 'a\u{1F600}', null, 'hex') -> ... length 3. Received 'hex'
+//   fs.writeSync(fd, '\u{1F600}', null, 'hex') -> 0
+//   fs.writeSync(fd, 'abcd', null, 'hex') -> 2 (file: abcd)
+//   fs.writeSync(fd, 'abc', null, 'nope') -> 3
+TEST_CASE("write_sync of text checks odd-length hex and reads an unknown encoding as utf8, as "
+          "Node") {
+    temp_dir dir;
+    int fd = fs::open_sync(dir / "f", "w");
+    auto odd = [](int length, const char* spelled) {
+        return "TypeError|ERR_INVALID_ARG_VALUE|The argument 'encoding' is invalid for data of "
+               "length " +
+               std::to_string(length) + ". Received '" + spelled + "'";
+    };
+    CHECK(thrown([&] { fs::write_sync(-1, "abc", std::nullopt, "hex"); }) ==
+          "RangeError|ERR_OUT_OF_RANGE|The value of \"fd\" is out of range. It must be >= 0 && "
+          "<= 2147483647. Received -1");
+    CHECK(thrown([&] { fs::write_sync(fd, "abc", std::nullopt, "hex"); }) == odd(3, "hex"));
+    CHECK(thrown([&] { fs::write_sync(fd, "abc", std::nullopt, "HEX"); }) == odd(3, "HEX"));
+    CHECK(thrown([&] { fs::write_sync(fd, "abc", 0, std::string("hEx")); }) == odd(3, "hEx"));
+    CHECK(thrown([&] { fs::write_sync(fd, "abc", 0, costream::encoding::hex); }) == odd(3, "hex"));
+    CHECK(thrown([&] { fs::write_sync(fd, "\u00e9", std::nullopt, "hex"); }) == odd(1, "hex"));
+    CHECK(thrown([&] { fs::write_sync(fd, "a\U0001F600", std::nullopt, "hex"); }) == odd(3, "hex"));
+    CHECK(fs::stat_sync(dir / "f").size == 0); // nothing written by the failed calls
+    CHECK(fs::write_sync(fd, "\U0001F600", std::nullopt, "hex") == 0);
+    CHECK(fs::write_sync(fd, "abcd", std::nullopt, "hex") == 2);
+    CHECK(fs::write_sync(fd, "abc", std::nullopt, "nope") == 3);
+    fs::close_sync(fd);
+    CHECK(fs::read_file_sync(dir / "f").to_string("hex") == "abcd616263");
 }
 
 // node:
