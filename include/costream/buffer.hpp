@@ -113,6 +113,10 @@ public:
     /// Whether an encoding was given.
     constexpr bool has_value() const noexcept { return kind_ != kind::none; }
 
+    /// The name as the caller spelled it ("HEX"), for messages that quote it as Node does
+    /// (`Received 'HEX'`); "" when the encoding was given as a value or omitted.
+    constexpr std::string_view name() const noexcept { return name_; }
+
     /// The encoding: `fallback` when omitted (or, if `empty_is_default`, named ""); throws
     /// type_error ERR_UNKNOWN_ENCODING for an unknown name.
     encoding resolve(encoding fallback, bool empty_is_default) const {

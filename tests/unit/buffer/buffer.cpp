@@ -372,6 +372,12 @@ TEST_CASE("encoding arguments are an encoding or a name, checked when the method
     // for an empty range.
     CHECK_THROWS_AS(b.write("x", 5, "nope"), costream::range_error);
     CHECK(buffer().to_string("nope").empty());
+    // The caller's spelling, for messages that quote it (Node: `Received 'HEX'`).
+    CHECK(costream::encoding_arg(name).name() == "HEX");
+    CHECK(costream::encoding_arg("Hex").name() == "Hex");
+    CHECK(costream::encoding_arg(cname).name() == "base64");
+    CHECK(costream::encoding_arg(encoding::hex).name().empty());
+    CHECK(costream::encoding_arg().name().empty());
 }
 
 TEST_CASE("errors are range_error or type_error with Node's code reachable") {
