@@ -896,6 +896,34 @@ private:
             rstate_.clear(detail::k_sync);
             if (!rstate_.has(detail::k_reading)) m = how_much_to_read(std::nullopt);
         }
+        // node: fromList(m) when it returns the front chunk itself (object mode; or m is the
+        // front's size and either more bytes follow or it is the only chunk: Node's
+        // `buffer.length === 1` / `n === first.length` cases), then read()'s steps after it.
+        // The chunk goes from the buffer to 'data' without an optional around it.
+        if (m != 0 && length_ != 0 &&
+            (object_mode_bit() ||
+             (size_of(buffer_.front()) == m && (m < length_ || buffer_.size() == 1)))) [[likely]] {
+            Chunk c = buffer_.pop_front();
+            length_ -= m;
+            clear_await_drain();
+            if (length_ == 0) {
+                if (!rstate_.has(detail::k_ended))
+                    rstate_.set(detail::k_need_readable);
+                else
+                    end_readable();
+            }
+            if (!(rstate_.bits & (detail::k_error_emitted | detail::k_close_emitted))) {
+                rstate_.set(detail::k_data_emitted);
+                emit_data_consumed(c);
+            }
+            return true;
+        }
+        return flow_one_rest(m);
+    }
+
+    // flow_one() for the other cases (nothing to return, or fromList concatenates or splits):
+    // read()'s steps from fromList on.
+    bool flow_one_rest(std::size_t m) {
         std::optional<Chunk> ret;
         if (m > 0) ret = from_list(m);
         if (!ret) {
