@@ -143,11 +143,14 @@ protected:
     virtual void do_flush(flush_callback cb) { cb(); }
 
     // node: transform.js Transform.prototype._write. The callback completes the write by its
-    // number; it holds the stream as `cb` did.
+    // number; it holds the stream when `cb` did (a write from the buffer), else write() does.
     void do_write(In&& chunk, std::optional<costream::encoding> enc, write_callback cb) final {
         const std::size_t length = this->readable_length();
         do_transform(std::move(chunk), enc,
-                     transform_callback(this, ptr<basic_transform>(this),
+                     transform_callback(this,
+                                        writable_base::write_callback_in_write(cb)
+                                            ? ptr<basic_transform>()
+                                            : ptr<basic_transform>(this),
                                         writable_base::write_callback_seq(cb), length));
     }
     void do_write(In&& chunk, write_callback cb) final {

@@ -78,11 +78,29 @@ public:
     static constexpr bool byte_chunks = chunk_traits<Chunk>::bytes;
 
     /// Callback handed to do_write/do_writev (Node's onwrite): call it once, with an error
-    /// to fail the stream. A second call fails the stream with ERR_MULTIPLE_CALLBACK.
+    /// to fail the stream. A second call fails the stream with ERR_MULTIPLE_CALLBACK. It may
+    /// be moved and called later (an asynchronous write): a moved callback keeps the stream
+    /// alive until it is called or destroyed.
     class write_callback {
     public:
-        write_callback(write_callback&&) noexcept = default;
-        write_callback& operator=(write_callback&&) noexcept = default;
+        /// The moved-to callback holds a reference on the stream (it may be called after the
+        /// write returned).
+        write_callback(write_callback&& o) noexcept
+            : s_(o.s_ ? std::move(o.s_) : ptr<basic_writable>(o.raw_)), raw_(o.raw_), seq_(o.seq_),
+              called_(o.called_) {
+            o.in_write_ = false;
+        }
+        write_callback& operator=(write_callback&& o) noexcept {
+            if (this != &o) {
+                s_ = o.s_ ? std::move(o.s_) : ptr<basic_writable>(o.raw_);
+                raw_ = o.raw_;
+                seq_ = o.seq_;
+                called_ = o.called_;
+                in_write_ = false;
+                o.in_write_ = false;
+            }
+            return *this;
+        }
         void operator()(const boost::system::error_code& ec = {}) {
             if (called_) {
                 raw_->error_or_destroy(make_error_code(errc::multiple_callback));
@@ -90,28 +108,47 @@ public:
             }
             called_ = true;
             // The reference this callback holds keeps the stream alive through onwrite (it
-            // moves out: a callback is called once), without another add_ref.
-            ptr<basic_writable> keep = s_ ? std::move(s_) : ptr<basic_writable>(raw_);
-            keep->onwrite(ec, seq_);
+            // moves out: a callback is called once), without another add_ref. One that
+            // holds none is do_write's own parameter (the write holds the stream) or was
+            // unown()ed (it takes one now).
+            ptr<basic_writable> keep = s_          ? std::move(s_)
+                                       : in_write_ ? ptr<basic_writable>()
+                                                   : ptr<basic_writable>(raw_);
+            raw_->onwrite(ec, seq_);
         }
 
         /// For a stream that keeps this callback in itself (a transform waiting for its
         /// readable side to drain): drops the reference on the stream, so that the stream
         /// does not keep itself alive through its own member (no cycle).
         void unown() noexcept {
-            if (s_) {
-                raw_ = s_.get();
-                s_.reset();
-            }
+            s_.reset();
+            in_write_ = false;
         }
 
     private:
         friend class basic_writable;
+        // A callback that holds the stream (the completion may come after the write).
         write_callback(basic_writable* s, std::uint64_t seq) noexcept : s_(s), raw_(s), seq_(seq) {}
+        // do_write's own parameter while write() (which holds the stream) runs: no
+        // reference until it is moved.
+        struct in_write_tag {};
+        write_callback(basic_writable* s, std::uint64_t seq, in_write_tag) noexcept
+            : raw_(s), seq_(seq), in_write_(true) {}
+        // The same callback as a new object (the default do_write's call of the
+        // two-argument form): the reference (if any) goes with it, none is taken.
+        write_callback relay() noexcept {
+            write_callback c(raw_, seq_, in_write_tag{});
+            c.s_ = std::move(s_);
+            c.in_write_ = in_write_;
+            c.called_ = called_;
+            in_write_ = false;
+            return c;
+        }
         ptr<basic_writable> s_;
         basic_writable* raw_;
         std::uint64_t seq_;
         bool called_ = false;
+        bool in_write_ = false;
     };
 
     /// Callback handed to do_final (Node's callFinal onFinish).
@@ -284,7 +321,7 @@ protected:
     /// forwards to the two-argument do_write.
     virtual void do_write(Chunk&& chunk, std::optional<costream::encoding> enc, write_callback cb) {
         (void)enc;
-        do_write(std::move(chunk), std::move(cb));
+        do_write(std::move(chunk), cb.relay());
     }
     /// Node's _write(chunk, cb). The default uses do_writev when has_writev(), else fails
     /// the write with ERR_METHOD_NOT_IMPLEMENTED.
@@ -424,7 +461,9 @@ private:
             // guard() written out: a lambda inside a try block is not inlined (callgrind)
             try {
                 if constexpr (std::is_same_v<std::decay_t<Direct>, std::nullptr_t>) {
-                    do_write(std::move(chunk), enc_of(enc), write_callback(this, ++write_seq_));
+                    do_write(std::move(chunk), enc_of(enc),
+                             write_callback(this, ++write_seq_,
+                                            typename write_callback::in_write_tag{}));
                 } else {
                     const std::uint64_t seq = ++write_seq_;
                     if (direct(std::move(chunk), seq)) onwrite({}, seq);
@@ -467,6 +506,9 @@ protected:
     /// The number of the write a do_write callback completes (for a stream that keeps only
     /// the number and completes the write with complete_write()).
     static std::uint64_t write_callback_seq(const write_callback& cb) noexcept { return cb.seq_; }
+    /// Whether `cb` is do_write's own parameter inside write(), holding no reference on the
+    /// stream (write() holds it until do_write returns).
+    static bool write_callback_in_write(const write_callback& cb) noexcept { return cb.in_write_; }
     /// What calling a write callback of the write numbered `seq` does (Node's onwrite),
     /// without the callback object: for a stream that keeps the stream alive itself while
     /// this runs. A second completion of the same write (or one of an older write) fails
