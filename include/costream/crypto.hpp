@@ -66,43 +66,6 @@ private:
     std::span<const std::uint8_t> bytes_;
 };
 
-/// The inputEncoding argument of Hash/Hmac update(text, encoding): an encoding (a value or
-/// a name, case-insensitive; unknown names read as utf8, as Node 20 does) that also keeps
-/// the name as the caller spelled it, because Node's error for odd-length hex text quotes it
-/// ("Received 'HEX'"). Converts from everything costream::encoding_arg converts from, and
-/// from an encoding_arg (whose spelling is then not known: the message says 'hex').
-class input_encoding {
-public:
-    /// An omitted encoding: utf8.
-    constexpr input_encoding() noexcept = default;
-    /// A known encoding.
-    constexpr input_encoding(costream::encoding e) noexcept : arg_(e) {}
-    /// An encoding name.
-    constexpr input_encoding(std::string_view name) noexcept : arg_(name), name_(name) {}
-    /// An encoding name.
-    input_encoding(const std::string& name) noexcept : arg_(name), name_(name) {}
-    /// An encoding name (a string literal).
-    template <std::size_t N>
-    constexpr input_encoding(const char (&name)[N]) noexcept
-        : input_encoding(std::string_view(name, std::char_traits<char>::length(name))) {}
-    /// An encoding name (a C string; not a null pointer).
-    template <class P>
-    requires(std::same_as<P, const char*> ||
-             std::same_as<P, char*>) constexpr input_encoding(P name) noexcept
-        : input_encoding(std::string_view(name)) {}
-    /// An encoding_arg (its spelling, if it had one, is not kept).
-    constexpr input_encoding(costream::encoding_arg a) noexcept : arg_(a) {}
-
-    /// The encoding, with unknown names read as utf8.
-    costream::encoding resolve() const noexcept { return arg_.resolve_lenient(); }
-    /// The name as given, or "" when the encoding was given as a value.
-    constexpr std::string_view spelling() const noexcept { return name_; }
-
-private:
-    costream::encoding_arg arg_;
-    std::string_view name_;
-};
-
 namespace detail {
 
 /// What Hash and Hmac share: the transform (write/end, then one 'data' chunk: the digest),
@@ -127,12 +90,12 @@ protected:
     /// The engine's digest (Node: the handle's digest(), called by digest() and by _flush).
     virtual costream::buffer engine_digest() = 0;
 
-    static std::span<const std::uint8_t> text_bytes(std::string_view text, input_encoding enc,
-                                                    costream::buffer& storage) {
+    static std::span<const std::uint8_t>
+    text_bytes(std::string_view text, costream::encoding_arg enc, costream::buffer& storage) {
         // node: update(string, encoding) decodes with Buffer.from's rules; an unknown
         // encoding name is read as utf8 (observed with Node 20).
-        costream::encoding e = enc.resolve();
-        if (e == costream::encoding::hex) check_hex_length(text, enc.spelling());
+        costream::encoding e = enc.resolve_lenient();
+        if (e == costream::encoding::hex) check_hex_length(text, enc.name());
         if (e == costream::encoding::utf8)
             return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
         storage = costream::buffer::from(text, e);
@@ -222,7 +185,7 @@ public:
     }
     /// Node's hash.update(string, inputEncoding): the text decoded with `enc` (utf8 when
     /// omitted or unknown, as in Node).
-    hash& update(std::string_view text, input_encoding enc) {
+    hash& update(std::string_view text, costream::encoding_arg enc) {
         check_not_finalized();
         costream::buffer storage;
         engine_update(text_bytes(text, enc, storage));
@@ -230,7 +193,7 @@ public:
     }
     /// Same, for a string literal.
     template <std::size_t N>
-    hash& update(const char (&text)[N], input_encoding enc) {
+    hash& update(const char (&text)[N], costream::encoding_arg enc) {
         return update(std::string_view(text, std::char_traits<char>::length(text)), enc);
     }
 
@@ -371,7 +334,7 @@ public:
         return *this;
     }
     /// Node's hmac.update(string, inputEncoding).
-    hmac& update(std::string_view text, input_encoding enc) {
+    hmac& update(std::string_view text, costream::encoding_arg enc) {
         check_not_finalized();
         costream::buffer storage;
         if (!engine_update(text_bytes(text, enc, storage)))
@@ -380,7 +343,7 @@ public:
     }
     /// Same, for a string literal.
     template <std::size_t N>
-    hmac& update(const char (&text)[N], input_encoding enc) {
+    hmac& update(const char (&text)[N], costream::encoding_arg enc) {
         return update(std::string_view(text, std::char_traits<char>::length(text)), enc);
     }
 

@@ -14,7 +14,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <concepts>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -22,7 +21,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <vector>
 
 #include <dirent.h>
@@ -283,28 +281,25 @@ inline std::size_t write_sync(int fd, const costream::buffer& buf,
                               std::optional<std::int64_t> position = std::nullopt) {
     return write_sync(fd, buf, 0, buf.size(), position);
 }
-/// Node's fs.writeSync(fd, string[, position[, encoding]]): `text` encoded with `enc` (a
-/// costream::encoding or a name; utf8 when omitted, and for an unknown name, as Node writes
-/// it), one write(2). As Node's validateEncoding, hex text whose length (JavaScript's
-/// string.length: UTF-16 code units) is odd throws type_error ERR_INVALID_ARG_VALUE
-/// quoting the encoding as spelled ("Received 'HEX'"), after the fd check and before any
-/// write: Buffer.from would drop the last digit, a silent loss.
-template <class Enc = costream::encoding_arg>
-requires std::constructible_from<costream::encoding_arg, const Enc&> std::size_t
-write_sync(int fd, std::string_view text, std::optional<std::int64_t> position = std::nullopt,
-           const Enc& enc = {}) {
+/// Node's fs.writeSync(fd, string[, position[, encoding]]): `text` encoded with `enc` (utf8
+/// when omitted, and for an unknown name, as Node writes it), one write(2). As Node's
+/// validateEncoding, hex text whose length (JavaScript's string.length: UTF-16 code units)
+/// is odd throws type_error ERR_INVALID_ARG_VALUE quoting the encoding as spelled
+/// ("Received 'HEX'"), after the fd check and before any write: Buffer.from would drop the
+/// last digit, a silent loss.
+inline std::size_t write_sync(int fd, std::string_view text,
+                              std::optional<std::int64_t> position = std::nullopt,
+                              costream::encoding_arg enc = {}) {
     detail::validate_fd(fd);
-    const costream::encoding e = costream::encoding_arg(enc).resolve_lenient();
+    const costream::encoding e = enc.resolve_lenient();
     if (e == costream::encoding::hex) {
         const std::size_t units = costream::detail::utf16_length_of_utf8(
             reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
         if (units % 2 != 0) {
             // A name that parses as hex is h, e, x in some case: nothing inspect() escapes.
-            std::string_view spelled = "hex";
-            if constexpr (std::is_convertible_v<const Enc&, std::string_view>)
-                spelled = std::string_view(enc);
             std::string m = "The argument 'encoding' is invalid for data of length ";
-            m.append(std::to_string(units)).append(". Received '").append(spelled).append("'");
+            m.append(std::to_string(units)).append(". Received '");
+            m.append(enc.name().empty() ? std::string_view("hex") : enc.name()).append("'");
             throw type_error(errc::invalid_arg_value, m);
         }
     }
