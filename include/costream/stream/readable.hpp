@@ -906,16 +906,8 @@ private:
             Chunk c = buffer_.pop_front();
             length_ -= m;
             clear_await_drain();
-            if (length_ == 0) {
-                if (!rstate_.has(detail::k_ended))
-                    rstate_.set(detail::k_need_readable);
-                else
-                    end_readable();
-            }
-            if (!(rstate_.bits & (detail::k_error_emitted | detail::k_close_emitted))) {
-                rstate_.set(detail::k_data_emitted);
-                emit_data_consumed(c);
-            }
+            flow_emptied();
+            flow_emit(c);
             return true;
         }
         return flow_one_rest(m);
@@ -932,18 +924,28 @@ private:
             length_ -= m;
             clear_await_drain();
         }
+        flow_emptied();
+        if (!ret) return false;
+        flow_emit(*ret);
+        return true;
+    }
+
+    // flow_one()'s read() steps once the buffer is empty: needReadable, or endReadable.
+    void flow_emptied() {
         if (length_ == 0) {
             if (!rstate_.has(detail::k_ended))
                 rstate_.set(detail::k_need_readable);
             else
                 end_readable();
         }
-        if (!ret) return false;
+    }
+
+    // flow_one()'s read() step for the chunk taken: 'data', unless 'error' or 'close' came.
+    void flow_emit(Chunk& c) {
         if (!(rstate_.bits & (detail::k_error_emitted | detail::k_close_emitted))) {
             rstate_.set(detail::k_data_emitted);
-            emit_data_consumed(*ret);
+            emit_data_consumed(c);
         }
-        return true;
     }
 
     // node: readable.js endReadable
