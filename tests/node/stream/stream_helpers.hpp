@@ -7,6 +7,8 @@
 
 #include <boost/system/error_code.hpp>
 
+#include <doctest/doctest.h>
+
 #include <functional>
 #include <sstream>
 #include <string>
@@ -47,6 +49,11 @@ struct word_trace {
         lines.push_back(std::move(s));
     }
 };
+
+/// Checks a trace against Node's output pasted as text (one line per log call).
+inline void check_trace(const word_trace& t, const std::string& node) {
+    CHECK(joined(t.lines) == joined(lines_of(node)));
+}
 
 /// A category whose values name messages registered by user_error(): the Asio way of
 /// carrying an application's own error text.

@@ -132,10 +132,6 @@ struct chain {
     }
 };
 
-void check_trace(const word_trace& t, const std::string& node) {
-    CHECK(joined(t.lines) == joined(lines_of(node)));
-}
-
 } // namespace
 
 // A 'data' listener added on the middle pass_through from the sink's _write (during p2's 'data'

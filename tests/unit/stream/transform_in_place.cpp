@@ -155,10 +155,6 @@ costream::buffer buf(const std::string& s) {
     return costream::buffer::from(s);
 }
 
-void check_trace(const word_trace& t, const std::string& node) {
-    CHECK(joined(t.lines) == joined(lines_of(node)));
-}
-
 } // namespace
 
 TEST_CASE("a piped transform that reads its state after calling back, with its output held "
