@@ -13,6 +13,7 @@
 #include <costream/fs/detail/validate.hpp>
 #include <costream/fs/error.hpp>
 #include <costream/fs/types.hpp>
+#include <costream/stream/finished.hpp>
 #include <costream/stream/readable.hpp>
 #include <costream/stream/stream_base.hpp>
 #include <costream/thread_pool.hpp>
@@ -28,6 +29,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 namespace costream::fs {
@@ -95,12 +97,13 @@ public:
             end_ = *opts.end;
         }
         if (opts.start && *opts.start > end_) {
-            // node: validateInteger(start, 'start', 0, end)... ERR_OUT_OF_RANGE
+            // node: new ERR_OUT_OF_RANGE('start', `<= "end" (here: ${this.end})`, this.start):
+            // `here` is the number as JavaScript prints it, Received groups digits above 2**32.
             throw range_error(errc::out_of_range,
                               "The value of \"start\" is out of range. It must be <= \"end\" "
                               "(here: " +
                                   std::to_string(end_) + "). Received " +
-                                  std::to_string(*opts.start));
+                                  detail::node_number(*opts.start));
         }
         if (opts.fd) {
             fd_ = *opts.fd;
@@ -132,10 +135,18 @@ public:
     /// if none): {ENOENT, "open", path} or {EIO, "read", ""}.
     const error_info& errored_info() const noexcept { return error_; }
 
-    /// Node's close(cb): destroy(); cb (if any) runs at 'close'.
+    /// Node's close(cb): destroy(), with cb waiting through stream::finished() as Node's
+    /// `finished(this, cb)`: cb(error_code) gets ERR_STREAM_PREMATURE_CLOSE when the stream
+    /// had not ended, the stream's error if it failed, and no error after 'end' or on a stream
+    /// already closed (then on the next tick). A cb taking no argument is called the same way.
     template <class F>
     void close(F&& cb) {
-        once("close", std::forward<F>(cb));
+        // node: ReadStream.prototype.close: if (typeof cb === 'function') finished(this, cb)
+        if constexpr (std::is_invocable_v<F&, const boost::system::error_code&>)
+            (void)stream::finished(*this, std::forward<F>(cb));
+        else
+            (void)stream::finished(*this, [f = std::forward<F>(cb)](
+                                              const boost::system::error_code&) mutable { f(); });
         destroy();
     }
     /// Node's close().

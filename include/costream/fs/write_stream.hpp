@@ -121,20 +121,28 @@ public:
     /// Node's `err.syscall` / `err.path` of the error the stream failed with.
     const error_info& errored_info() const noexcept { return error_; }
 
-    /// Node's close(cb): end() if not ended, then 'close' (cb runs at 'close').
+    /// Node's close(cb): close(), with cb as a 'close' listener; on a stream already closed
+    /// cb runs on the next tick.
     template <class F>
     void close(F&& cb) {
+        // node: WriteStream.prototype.close: if (this.closed) process.nextTick(cb), else
+        // this.on('close', cb)
+        if (closed()) {
+            next_tick([f = std::forward<F>(cb)]() mutable { f(); });
+            return;
+        }
         once("close", std::forward<F>(cb));
         close();
     }
-    /// Node's close(): ends the stream (its data is still written), or destroys it if
-    /// already ended.
+    /// Node's close(): end() (the buffered data is still written; on a stream already ended
+    /// or destroyed it only waits for 'close'); with auto_close false the stream is also
+    /// destroyed at 'finish', so the descriptor is closed and 'close' comes.
     void close() {
-        // node: WriteStream.prototype.close
-        if (writable_ended() || destroyed())
-            destroy();
-        else
-            end();
+        // node: if (!this.autoClose) this.on('finish', this.destroy); this.end()
+        // (end() never destroys: `close()` after `end()` must not drop the writes still
+        // buffered).
+        if (!auto_close_) on("finish", [this] { destroy(); });
+        end();
     }
 
 protected:
