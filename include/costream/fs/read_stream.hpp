@@ -320,17 +320,10 @@ private:
             return;
         }
         int fd = std::exchange(fd_, -1);
-        detail::async_close(fd, false,
-                            [s = stream::ptr<read_stream>(this), ec,
-                             cb = std::move(cb)](long r, const char* syscall) mutable {
-                                boost::system::error_code e = ec;
-                                if (r < 0 && !e) {
-                                    s->error_ = error_info{
-                                        detail::errno_code(static_cast<int>(-r)), syscall, {}, {}};
-                                    e = s->error_.code;
-                                }
-                                cb(e);
-                            });
+        // The completion holds the stream, so error_ outlives the write to it.
+        detail::async_close(fd, false, ec, &error_,
+                            [s = stream::ptr<read_stream>(this), cb = std::move(cb)](
+                                const boost::system::error_code& e) mutable { cb(e); });
     }
 
     std::string path_;

@@ -181,11 +181,12 @@ TEST_CASE("WriteStream.close(cb) on a closed stream calls cb on the next tick, a
         w->close([&] { ev.push_back(std::string("late cb sync=") + (sync ? "true" : "false")); });
         sync = false;
     });
+    l.run();
     auto ws2 = fs::create_write_stream(dir / "f");
     ws2->close([&] { ev.push_back("cb1"); });
     ws2->close([&] { ev.push_back("cb2"); });
     l.run();
-    CHECK(join(ev) == "cb1 cb2 late cb sync=false");
+    CHECK(join(ev) == "late cb sync=false cb1 cb2");
 }
 
 // node:
@@ -566,5 +567,70 @@ TEST_CASE("read counts and chunks at exact sizes, with start/end, and of /dev/ze
         CHECK(ended);
         CHECK(disk.calls("read") == r.reads);
         CHECK(rs->bytes_read() == r.bytes);
+    }
+}
+
+// node (a read stream whose `fs` option fails the 2nd read with EIO and whose close fails
+// with EBADF; streams.js _close: cb(er || err), the close's error first):
+//   rs.on('error', (e) => log('error', e.code, e.syscall, 'errored', rs.errored.code))
+// -> error EBADF close errored EIO
+//    close
+TEST_CASE("a failing close after a failed read: 'error' carries the close's error, errored() "
+          "keeps the first, as Node's _close (cb(er || err))") {
+    temp_dir dir;
+    fs::write_file_sync(dir / "r", std::string(100, 'x'));
+    fs::fault_injection disk;
+    disk.fail("read", 2, EIO);
+    disk.fail("close", 1, EBADF);
+    costream::loop l;
+    std::vector<std::string> ev;
+    auto rs = fs::create_read_stream(dir / "r", {.high_water_mark = 10});
+    auto* r = rs.get();
+    rs->on("data", [](const costream::buffer&) {});
+    rs->on("error", [&](const boost::system::error_code& ec) {
+        ev.push_back("error " + code(ec) + " " + r->errored_info().syscall + " errored " +
+                     code(r->errored()));
+    });
+    rs->on("close", [&] { ev.push_back("close"); });
+    l.run();
+    CHECK(join(ev) == "error EBADF close errored EIO close");
+}
+
+// node (write streams with {flush: true} and an `fs` option failing calls):
+//   ws.write('abc', cb); ws.end()
+//   write fails ENOSPC, fsync fails EIO  -> write cb ENOSPC, error ENOSPC write (errored ENOSPC)
+//   fsync fails EIO                      -> write cb null, error EIO fsync
+//   fsync fails EIO, close fails EBADF   -> write cb null, error EBADF close
+// (close(stream, err, cb): fsync(fd, (flushErr) => _close(stream, err || flushErr, cb)),
+//  _close: cb(er || err))
+TEST_CASE("flush: the stream's error comes before the fsync's, the close's before both") {
+    temp_dir dir;
+    struct row {
+        int write_err, fsync_err, close_err;
+        const char* want;
+    };
+    for (const row& r :
+         {row{ENOSPC, EIO, 0, "cb ENOSPC error ENOSPC write errored ENOSPC close"},
+          row{0, EIO, 0, "cb undefined error EIO fsync errored EIO close"},
+          row{0, EIO, EBADF, "cb undefined error EBADF close errored EBADF close"}}) {
+        fs::fault_injection disk;
+        if (r.write_err) disk.fail("write", 1, r.write_err);
+        if (r.fsync_err) disk.fail("fsync", 1, r.fsync_err);
+        if (r.close_err) disk.fail("close", 1, r.close_err);
+        costream::loop l;
+        std::vector<std::string> ev;
+        auto ws = fs::create_write_stream(dir / "w", {.flush = true});
+        auto* w = ws.get();
+        ws->write("abc",
+                  [&](const boost::system::error_code& ec) { ev.push_back("cb " + code(ec)); });
+        ws->end();
+        ws->on("error", [&](const boost::system::error_code& ec) {
+            ev.push_back("error " + code(ec) + " " + w->errored_info().syscall + " errored " +
+                         code(w->errored()));
+        });
+        ws->on("close", [&] { ev.push_back("close"); });
+        l.run();
+        CHECK(join(ev) == r.want);
+        CHECK(disk.calls("close") == 1);
     }
 }

@@ -5,7 +5,10 @@
 
 #include <costream/config.hpp>
 #include <costream/fs/detail/sys.hpp>
+#include <costream/fs/error.hpp>
 #include <costream/thread_pool.hpp>
+
+#include <boost/system/error_code.hpp>
 
 #include <exception>
 #include <string>
@@ -54,19 +57,29 @@ void async_open(std::string path, int flags, unsigned mode, Done&& done) {
 }
 
 /// fsyncs `fd` first when `flush`, closes it on the pool, and calls
-/// `done(0_or_minus_errno, syscall)` on the loop with the first error of the two.
+/// `done(error_code)` on the loop with the error the stream reports, as Node's streams.js
+/// close()/_close(): `cb(er || err)` where err is `stream_error || fsync_error`: the close's
+/// error first, then the stream's own error `ec`, then the fsync's. `info` is set to the
+/// syscall of the error that came from here (fsync or close) and left alone otherwise.
 template <class Done>
-void async_close(int fd, bool flush, Done&& done) {
+void async_close(int fd, bool flush, boost::system::error_code ec, error_info* info, Done&& done) {
     costream::offload(
-        [fd, flush]() noexcept -> std::pair<long, const char*> {
-            long r = 0;
-            if (flush) r = sys::fsync(fd);
-            long c = sys::close(fd);
-            if (r < 0) return {r, "fsync"};
-            return {c, "close"};
+        [fd, flush]() noexcept -> std::pair<long, long> {
+            long f = flush ? sys::fsync(fd) : 0;
+            return {f, sys::close(fd)};
         },
-        [d = std::forward<Done>(done)](std::exception_ptr, std::pair<long, const char*> r) mutable {
-            d(r.first, r.second);
+        [ec, info, d = std::forward<Done>(done)](std::exception_ptr,
+                                                 std::pair<long, long> r) mutable {
+            boost::system::error_code e = ec;
+            if (r.first < 0 && !e) {
+                *info = error_info{errno_code(static_cast<int>(-r.first)), "fsync", {}, {}};
+                e = info->code;
+            }
+            if (r.second < 0) {
+                *info = error_info{errno_code(static_cast<int>(-r.second)), "close", {}, {}};
+                e = info->code;
+            }
+            d(e);
         });
 }
 
