@@ -96,6 +96,11 @@ public:
             fd_ = *opts.fd;
             constructed_ = true;
         } else {
+            // node: Writable holds writes in its buffer while !state.constructed and clears
+            // it (one _writev) once _construct is done. costream's writable has no construct
+            // state: a cork held until the open does the same (released in on_construct).
+            cork();
+            corked_for_open_ = true;
             next_tick([s = stream::ptr<write_stream>(this)] { s->start_open(); });
         }
     }
@@ -251,6 +256,12 @@ private:
             }
             return;
         }
+        if (std::exchange(corked_for_open_, false) && writable_corked() && !parked_) {
+            // node: the construct callback's clearBuffer: the writes held since before the
+            // open go out now, several as one pwritev. (A user's end() before the open
+            // already uncorked fully; that write was parked and is started below.)
+            uncork();
+        }
         if (parked_) {
             parked_write p = std::move(*parked_);
             parked_.reset();
@@ -386,6 +397,7 @@ private:
     int fd_ = -1;
     bool constructed_ = false;
     bool io_ = false;
+    bool corked_for_open_ = false; // the cork() of the constructor, until the open completes
     std::int64_t pos_ = -1;
     std::uint64_t bytes_written_ = 0;
     std::vector<::iovec> iov_;

@@ -634,3 +634,97 @@ TEST_CASE("flush: the stream's error comes before the fsync's, the close's befor
         CHECK(disk.calls("close") == 1);
     }
 }
+
+// node (writes before the open wait in the writable's buffer until _construct ends, then
+// go out as one _writev; strace -f -e trace=writev shows one writev of the 4 chunks):
+//   const ws = fs.createWriteStream(P, {highWaterMark: 5});
+//   for (c of ['aaa', 'bbb', 'ccc']) log(`write ${c} -> ${ws.write(c, cb)} length=..
+//     writing=${ws._writableState.writing} needDrain=..`)
+//   ws.once('ready', () => { log('in ready: length=' ..); ws.end('ddd', () => log('end cb')) })
+// -> write aaa -> true length=3 writing=false needDrain=false
+//    write bbb -> false length=6 writing=false needDrain=true
+//    write ccc -> false length=9 writing=false needDrain=true
+//    open / ready / in ready: length=9 / cb aaa null / cb bbb null / cb ccc null / end cb /
+//    finish / close aaabbbcccddd 12
+TEST_CASE("writes issued before the open wait unwritten and go out as one writev with the "
+          "ones of 'ready'") {
+    temp_dir dir;
+    fs::fault_injection disk;
+    costream::loop l;
+    std::vector<std::string> ev;
+    auto ws = fs::create_write_stream(dir / "w", {.high_water_mark = 5});
+    auto* w = ws.get();
+    ws->on("open", [&](int) { ev.push_back("open"); });
+    for (const char* e : {"drain", "finish"})
+        ws->on(e, [&ev, e] { ev.push_back(e); });
+    for (std::string c : {"aaa", "bbb", "ccc"}) {
+        const bool r = ws->write(c, [&ev, c](const boost::system::error_code& ec) {
+            ev.push_back("cb " + c + " " + (ec ? code(ec) : "null"));
+        });
+        ev.push_back("write " + c + " -> " + (r ? "true" : "false") +
+                     " length=" + std::to_string(w->writable_length()) +
+                     " writing=" + (w->writable_writing() ? "true" : "false") +
+                     " needDrain=" + (w->writable_need_drain() ? "true" : "false"));
+    }
+    ws->once("ready", [&] {
+        ev.push_back("ready");
+        ev.push_back("in ready: length=" + std::to_string(w->writable_length()));
+        w->end("ddd", [&](const boost::system::error_code&) { ev.push_back("end cb"); });
+    });
+    ws->on("close", [&] {
+        ev.push_back("close " + fs::read_file_sync(dir / "w", costream::encoding::utf8) + " " +
+                     std::to_string(w->bytes_written()));
+    });
+    l.run();
+    CHECK(join(ev) == "write aaa -> true length=3 writing=false needDrain=false "
+                      "write bbb -> false length=6 writing=false needDrain=true "
+                      "write ccc -> false length=9 writing=false needDrain=true "
+                      "open ready in ready: length=9 cb aaa null cb bbb null cb ccc null end cb "
+                      "finish close aaabbbcccddd 12");
+    CHECK(disk.calls("write") == 1); // one pwritev of four chunks
+}
+
+// node: ws.once('open', () => { ws.cork(); ws.write('aaa'); ws.write('bbb');
+//   ws.write('ccc'); ws.uncork(); ws.end(); }) -> one writev of the 3 chunks, "aaabbbccc" 9
+//   and, after 'ready' (the stream constructed): write('aaa') then cork, bbb, ccc, uncork:
+//   write of aaa, then one writev of bbb and ccc.
+TEST_CASE("cork()/uncork() batch writes into one pwritev, in 'open' and after the open") {
+    temp_dir dir;
+    {
+        fs::fault_injection disk;
+        costream::loop l;
+        auto ws = fs::create_write_stream(dir / "c");
+        auto* w = ws.get();
+        ws->once("open", [&](int) {
+            w->cork();
+            w->write("aaa");
+            w->write("bbb");
+            w->write("ccc");
+            w->uncork();
+            w->end();
+        });
+        l.run();
+        CHECK(fs::read_file_sync(dir / "c", costream::encoding::utf8) == "aaabbbccc");
+        CHECK(w->bytes_written() == 9);
+        CHECK(disk.calls("write") == 1);
+    }
+    {
+        fs::fault_injection disk;
+        costream::loop l;
+        auto ws = fs::create_write_stream(dir / "d");
+        auto* w = ws.get();
+        ws->once("ready", [&] {
+            l.next_tick([w] {
+                w->write("aaa");
+                w->cork();
+                w->write("bbb");
+                w->write("ccc");
+                w->uncork();
+                w->end();
+            });
+        });
+        l.run();
+        CHECK(fs::read_file_sync(dir / "d", costream::encoding::utf8) == "aaabbbccc");
+        CHECK(disk.calls("write") == 2);
+    }
+}
