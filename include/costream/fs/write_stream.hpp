@@ -18,6 +18,8 @@
 
 #include <boost/system/error_code.hpp>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <exception>
 #include <optional>
@@ -297,11 +299,11 @@ private:
         // node: if (this.pos !== undefined) this.pos += data.length (at issue time)
         if (pos_ >= 0) pos_ += static_cast<std::int64_t>(n);
         costream::offload(
-            [fd = fd_, chunk = std::move(chunk), pos]() noexcept -> long {
+            [fd = fd_, chunk = std::move(chunk), pos]() noexcept {
                 return write_all(fd, chunk.data(), chunk.size(), pos);
             },
             [s = stream::ptr<write_stream>(this), cb = std::move(cb)](
-                std::exception_ptr, long r) mutable { s->write_done(r, std::move(cb)); });
+                std::exception_ptr, io_result r) mutable { s->write_done(r, std::move(cb)); });
     }
 
     void start_writev(std::span<costream::buffer> chunks, write_callback cb) {
@@ -317,34 +319,62 @@ private:
         // The chunks stay alive in the writable's buffer until cb is called; iov_ is only
         // touched by the pool thread until the completion.
         costream::offload(
-            [fd = fd_, iov = &iov_, pos]() noexcept -> long { return writev_all(fd, *iov, pos); },
+            [fd = fd_, iov = &iov_, pos]() noexcept { return writev_all(fd, *iov, pos); },
             [s = stream::ptr<write_stream>(this), cb = std::move(cb)](
-                std::exception_ptr, long r) mutable { s->write_done(r, std::move(cb)); });
+                std::exception_ptr, io_result r) mutable { s->write_done(r, std::move(cb)); });
     }
 
-    // node: streams.js writeAll: loop over short writes; returns bytes written or -errno
-    static long write_all(int fd, const std::uint8_t* data, std::size_t len, std::int64_t pos) {
+    // What one write or writev job did: the bytes written (counted even when a later part
+    // failed, as Node's bytesWritten) and 0 or -errno.
+    struct io_result {
         std::size_t done = 0;
-        while (done < len) {
-            long r = detail::sys::write(fd, data + done, len - done,
-                                        pos >= 0 ? pos + static_cast<std::int64_t>(done) : -1);
-            if (r < 0) return r;
-            done += static_cast<std::size_t>(r);
+        long err = 0;
+    };
+
+    // node: streams.js writeAll/writevAll: EAGAIN counts as a write of 0 bytes, and more
+    // than 5 zero-byte results in a row fail the write (Node: ERR_SYSTEM_ERROR 'write
+    // failed', which costream's errc does not have yet: EAGAIN here). Returns whether to
+    // go on after a result `r` of the system call, updating `res` and `retries`.
+    static bool account(long r, io_result& res, int& retries) noexcept {
+        if (r == -EAGAIN) r = 0;
+        if (r < 0) {
+            res.err = r;
+            return false;
         }
-        return static_cast<long>(done);
+        res.done += static_cast<std::size_t>(r);
+        retries = r ? 0 : retries + 1;
+        if (retries > 5) {
+            res.err = -EAGAIN;
+            return false;
+        }
+        return true;
     }
 
-    // node: streams.js writevAll
-    static long writev_all(int fd, std::vector<::iovec>& iov, std::int64_t pos) {
-        std::size_t done = 0, first = 0;
+    // node: streams.js writeAll: loop over short writes
+    static io_result write_all(int fd, const std::uint8_t* data, std::size_t len,
+                               std::int64_t pos) {
+        io_result res;
+        int retries = 0;
+        while (res.done < len) {
+            long r = detail::sys::write(fd, data + res.done, len - res.done,
+                                        pos >= 0 ? pos + static_cast<std::int64_t>(res.done) : -1);
+            if (!account(r, res, retries)) break;
+        }
+        return res;
+    }
+
+    // node: streams.js writevAll (IOV_MAX iovecs per call)
+    static io_result writev_all(int fd, std::vector<::iovec>& iov, std::int64_t pos) {
+        io_result res;
+        int retries = 0;
+        std::size_t first = 0;
         while (first < iov.size()) {
             int n = static_cast<int>(std::min<std::size_t>(iov.size() - first, IOV_MAX));
             long r = detail::sys::writev(fd, iov.data() + first, n,
-                                         pos >= 0 ? pos + static_cast<std::int64_t>(done) : -1);
-            if (r < 0) return r;
-            done += static_cast<std::size_t>(r);
+                                         pos >= 0 ? pos + static_cast<std::int64_t>(res.done) : -1);
+            if (!account(r, res, retries)) break;
             // Skip what was written; a partly written iovec is advanced in place.
-            auto left = static_cast<std::size_t>(r);
+            auto left = static_cast<std::size_t>(r > 0 ? r : 0);
             while (first < iov.size() && left >= iov[first].iov_len)
                 left -= iov[first++].iov_len;
             if (left) {
@@ -352,17 +382,17 @@ private:
                 iov[first].iov_len -= left;
             }
         }
-        return static_cast<long>(done);
+        return res;
     }
 
-    void write_done(long r, write_callback cb) {
+    void write_done(io_result r, write_callback cb) {
         io_ = false;
         boost::system::error_code ec;
-        if (r < 0) {
-            ec = detail::errno_code(static_cast<int>(-r));
+        // node: this.bytesWritten += bytesWritten after each successful part
+        bytes_written_ += static_cast<std::uint64_t>(r.done);
+        if (r.err < 0) {
+            ec = detail::errno_code(static_cast<int>(-r.err));
             if (!error_) error_ = error_info{ec, "write", {}, {}};
-        } else {
-            bytes_written_ += static_cast<std::uint64_t>(r);
         }
         if (destroyed()) {
             // node: cb(er); this.emit(kIoDone, er): the parked _destroy proceeds
