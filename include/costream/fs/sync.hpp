@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <optional>
 #include <span>
 #include <string>
@@ -632,8 +633,15 @@ inline void copy_file_sync(const std::string& src, const std::string& dest, int 
             r = -errno;
             break;
         }
-        // No in-kernel copy between these files: plain reads and writes.
-        chunk.resize(256 * 1024);
+        // No in-kernel copy between these files: plain reads and writes. A buffer that
+        // cannot be had fails the copy like any other error (ENOMEM; both descriptors are
+        // closed and dest removed below): a bad_alloc escaping here leaked them.
+        try {
+            chunk.resize(256 * 1024);
+        } catch (const std::bad_alloc&) {
+            r = -ENOMEM;
+            break;
+        }
         for (;;) {
             long k = detail::sys::read(in, chunk.data(), chunk.size(), -1);
             if (k <= 0) {
