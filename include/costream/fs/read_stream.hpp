@@ -118,14 +118,15 @@ public:
     read_stream& operator=(const read_stream&) = delete;
     /// A stream released while its descriptor is still open (never destroyed: its loop was
     /// destroyed first, or every reference was dropped mid-file) closes it here, synchronously,
-    /// unless auto_close is false (then the descriptor is the caller's).
+    /// unless auto_close is false (then the descriptor is the caller's) or it is descriptor 0.
     ~read_stream() override {
-        if (fd_ >= 0 && auto_close_) (void)detail::sys::close(fd_);
+        if (fd_ > 0 && auto_close_) (void)detail::sys::close(fd_); // never 0, as close_fd
     }
 
     /// Node's path.
     const std::string& path() const noexcept { return path_; }
-    /// Node's fd: the descriptor, -1 before the open (Node's null) and after the close.
+    /// Node's fd: the descriptor, -1 before the open (Node's null) and after the close
+    /// (descriptor 0 is never closed and stays, as in Node).
     int fd() const noexcept { return fd_; }
     /// Node's bytesRead.
     std::uint64_t bytes_read() const noexcept { return bytes_read_; }
@@ -315,7 +316,9 @@ private:
 
     // node: streams.js close(stream, err, cb)
     void close_fd(const boost::system::error_code& ec, destroy_callback cb) {
-        if (fd_ < 0) {
+        // node: if (!stream.fd) cb(err): no descriptor, or descriptor 0, which Node's
+        // streams never close (stdin given as {fd: 0} stays open; fd stays 0).
+        if (fd_ <= 0) {
             cb(ec);
             return;
         }

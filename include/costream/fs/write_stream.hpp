@@ -111,15 +111,16 @@ public:
     write_stream& operator=(const write_stream&) = delete;
     /// A stream released while its descriptor is still open (never destroyed: its loop was
     /// destroyed first, or every reference was dropped) closes it here, synchronously,
-    /// unless auto_close is false (then the descriptor is the caller's). Bytes not written
-    /// by then are not written.
+    /// unless auto_close is false (then the descriptor is the caller's) or it is descriptor 0.
+    /// Bytes not written by then are not written.
     ~write_stream() override {
-        if (fd_ >= 0 && auto_close_) (void)detail::sys::close(fd_);
+        if (fd_ > 0 && auto_close_) (void)detail::sys::close(fd_); // never 0, as close_fd
     }
 
     /// Node's path.
     const std::string& path() const noexcept { return path_; }
-    /// Node's fd: -1 before the open and after the close.
+    /// Node's fd: -1 before the open and after the close (descriptor 0 is never closed and
+    /// stays, as in Node).
     int fd() const noexcept { return fd_; }
     /// Node's bytesWritten: bytes the file has acknowledged.
     std::uint64_t bytes_written() const noexcept { return bytes_written_; }
@@ -408,7 +409,9 @@ private:
     }
 
     void close_fd(const boost::system::error_code& ec, destroy_callback cb) {
-        if (fd_ < 0) {
+        // node: if (!stream.fd) cb(err): no descriptor, or descriptor 0, which Node's
+        // streams never close (stdin given as {fd: 0} stays open; fd stays 0).
+        if (fd_ <= 0) {
             cb(ec);
             return;
         }

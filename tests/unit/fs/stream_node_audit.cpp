@@ -786,3 +786,51 @@ TEST_CASE("EAGAIN is retried as a zero-byte write, five times, and partial write
     CHECK(fs::read_file_sync(dir / "p", costream::encoding::utf8) == "hel");
     CHECK(disk.calls("write") == 2);
 }
+
+// node (streams.js close(): `if (!stream.fd) cb(err)`: descriptor 0 is never closed, and
+// stream.fd stays 0):
+//   node fd0.js < in.txt, fd0.js: rs = fs.createReadStream(null, {fd: 0}); on 'close':
+//     fstatSync(0) succeeds -> data "stdin-data\n" / close fd 0 pending false fd0 open true
+//   fs.closeSync(0); fd = fs.openSync(P, 'w') (gets 0); fs.createWriteStream(null, {fd}).end('x')
+//     -> ws close fd 0 fd0 open true
+TEST_CASE("descriptor 0 is never closed by a stream, and fd() stays 0 after 'close', as Node") {
+    temp_dir dir;
+    fs::write_file_sync(dir / "in", "stdin-data\n");
+    const int saved = ::dup(0);
+    REQUIRE(saved >= 0);
+    const int file = fs::open_sync(dir / "in", "r+");
+    REQUIRE(::dup2(file, 0) == 0);
+    ::close(file);
+    std::string data, after;
+    {
+        costream::loop l;
+        auto rs = fs::create_read_stream("", {.fd = 0});
+        auto* r = rs.get();
+        rs->on("data", [&](const costream::buffer& b) { data += raw(b); });
+        rs->on("close", [&] {
+            after = "close fd " + std::to_string(r->fd()) + " pending " +
+                    (r->pending() ? "true" : "false") + " fd0 open " +
+                    (fs_test::fd_is_open(0) ? "true" : "false");
+        });
+        l.run();
+    }
+    CHECK(data == "stdin-data\n");
+    CHECK(after == "close fd 0 pending false fd0 open true");
+    {
+        costream::loop l;
+        auto ws = fs::create_write_stream("", {.fd = 0});
+        auto* w = ws.get();
+        ws->end("x");
+        ws->on("close", [&] {
+            after = "ws close fd " + std::to_string(w->fd()) + " fd0 open " +
+                    (fs_test::fd_is_open(0) ? "true" : "false");
+        });
+        l.run();
+    }
+    CHECK(after == "ws close fd 0 fd0 open true");
+    // released without destroy() (costream only): the destructor leaves 0 alone too
+    { auto rs = fs::create_read_stream("", {.fd = 0}); }
+    CHECK(fs_test::fd_is_open(0));
+    REQUIRE(::dup2(saved, 0) == 0);
+    ::close(saved);
+}
