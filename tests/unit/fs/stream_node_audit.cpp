@@ -834,3 +834,108 @@ TEST_CASE("descriptor 0 is never closed by a stream, and fd() stays 0 after 'clo
     REQUIRE(::dup2(saved, 0) == 0);
     ::close(saved);
 }
+
+// node:
+//   createReadStream(P, {highWaterMark: -1}) / {highWaterMark: 1.5} / createWriteStream(P,
+//   {highWaterMark: -1}) -> TypeError ERR_INVALID_ARG_VALUE The property
+//   'options.highWaterMark' is invalid. Received -1 (1.5)
+TEST_CASE("a negative or fractional highWaterMark throws ERR_INVALID_ARG_VALUE with Node's "
+          "message") {
+    costream::loop l;
+    temp_dir dir;
+    auto message = [](const std::function<void()>& f) -> std::string {
+        try {
+            f();
+        } catch (const costream::type_error& e) {
+            return e.what();
+        }
+        return "no throw";
+    };
+    const std::string head =
+        "TypeError [ERR_INVALID_ARG_VALUE]: The property 'options.highWaterMark' is invalid. ";
+    CHECK(message([&] { fs::create_read_stream(dir / "f", {.high_water_mark = -1}); }) ==
+          head + "Received -1");
+    CHECK(message([&] { fs::create_read_stream(dir / "f", {.high_water_mark = 1.5}); }) ==
+          head + "Received 1.5");
+    CHECK(message([&] { fs::create_write_stream(dir / "f", {.high_water_mark = -1}); }) ==
+          head + "Received -1");
+    l.run();
+}
+
+// node:
+//   createWriteStream(P, {encoding: 'hex'}): defaultEncoding hex; write('6869');
+//     end('21', 'latin1') -> "hi21"
+//   createWriteStream(P, {mode: 0o600}).end('x') -> mode 600
+//   createReadStream(null, {fd, start: 3, end: 5}) of "0123456789" -> "345"
+//   fd already read to position 4, {fd, end: 5} -> "456789" bytesRead 6 (end counts from
+//     bytesRead without start)
+//   "\u20ac" with {encoding: 'utf8', highWaterMark: 1} -> data "€" (one string) bytesRead 3
+//   "abc", createWriteStream(P, {flags: 'r+', start: 1}).end('Z') -> "aZc" bytesWritten 1
+//   createWriteStream(missing/f, {flags: 'r+'}).end('x', cb) -> end cb ENOENT, error ENOENT
+//     open, close
+TEST_CASE("encoding, mode, fd with start/end, fd at an offset with end, utf8 split reads, r+ "
+          "with start, r+ on a missing path: as Node") {
+    temp_dir dir;
+    costream::loop l;
+    {
+        auto ws =
+            fs::create_write_stream(dir / "hex", {.default_encoding = costream::encoding::hex});
+        ws->write("6869");
+        ws->end("21", costream::encoding::latin1);
+        l.run();
+        CHECK(fs::read_file_sync(dir / "hex", costream::encoding::latin1) == "hi21");
+    }
+    {
+        auto ws = fs::create_write_stream(dir / "m", {.mode = 0600});
+        ws->end("x");
+        l.run();
+        CHECK((fs::stat_sync(dir / "m").mode & 0777) == 0600);
+    }
+    fs::write_file_sync(dir / "s", "0123456789");
+    auto read_fd = [&](int fd, fs::read_stream_options o) {
+        o.fd = fd;
+        std::string s;
+        auto rs = fs::create_read_stream("", o);
+        rs->on("data", [&](const costream::buffer& b) { s += raw(b); });
+        l.run();
+        return s + " " + std::to_string(rs->bytes_read());
+    };
+    CHECK(read_fd(fs::open_sync(dir / "s"), {.start = 3, .end = 5}) == "345 3");
+    {
+        const int fd = fs::open_sync(dir / "s");
+        char four[4];
+        REQUIRE(::read(fd, four, 4) == 4);
+        CHECK(read_fd(fd, {.end = 5}) == "456789 6");
+    }
+    {
+        fs::write_file_sync(dir / "u", "\xe2\x82\xac");
+        std::vector<std::string> chunks;
+        auto rs = fs::create_read_stream(
+            dir / "u", {.encoding = costream::encoding::utf8, .high_water_mark = 1});
+        rs->on("data", [&](const std::string& s) { chunks.push_back(s); });
+        l.run();
+        CHECK(join(chunks) == "\xe2\x82\xac");
+        CHECK(rs->bytes_read() == 3);
+    }
+    {
+        fs::write_file_sync(dir / "w", "abc");
+        auto ws = fs::create_write_stream(dir / "w", {.flags = "r+", .start = 1});
+        ws->end("Z");
+        l.run();
+        CHECK(fs::read_file_sync(dir / "w", costream::encoding::utf8) == "aZc");
+        CHECK(ws->bytes_written() == 1);
+    }
+    {
+        std::vector<std::string> ev;
+        auto ws = fs::create_write_stream(dir / "nx/f", {.flags = "r+"});
+        auto* w = ws.get();
+        ws->on("error", [&](const boost::system::error_code& ec) {
+            ev.push_back("error " + code(ec) + " " + w->errored_info().syscall);
+        });
+        ws->on("close", [&] { ev.push_back("close"); });
+        ws->end("x",
+                [&](const boost::system::error_code& ec) { ev.push_back("end cb " + code(ec)); });
+        l.run();
+        CHECK(join(ev) == "end cb ENOENT error ENOENT open close");
+    }
+}
