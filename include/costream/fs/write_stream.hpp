@@ -245,6 +245,10 @@ private:
         if (parked_destroy_) {
             auto [err, cb] = std::move(*parked_destroy_);
             parked_destroy_.reset();
+            // node: _destroy(aggregateTwoErrors(openError, destroyError)): with both, an
+            // AggregateError with the destroy's code and no syscall; the open's error
+            // details no longer describe what 'error' carries.
+            if (err && ec) error_ = error_info{err, "", {}, {}};
             fail_parked(err ? err : ec);
             close_fd(err ? err : ec, std::move(cb));
             return;

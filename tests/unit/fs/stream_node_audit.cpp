@@ -939,3 +939,41 @@ TEST_CASE("encoding, mode, fd with start/end, fd at an offset with end, utf8 spl
         CHECK(join(ev) == "end cb ENOENT error ENOENT open close");
     }
 }
+
+// node (destroy() while an open that will fail is pending):
+//   rs = fs.createReadStream('/nonexistent/x'); rs.destroy()
+//     -> rs2 error ENOENT (open), rs2 close
+//   rs.destroy(err EBOOM) -> rs error AggregateError code EBOOM [EBOOM, ENOENT], rs close
+//     (costream has no AggregateError: the destroy's error, whose code Node's aggregate takes)
+//   ws = fs.createWriteStream('/nonexistent/x'); ws.write('a', cb); ws.destroy()
+//     -> ws write cb ERR_STREAM_DESTROYED, ws error ENOENT, ws close
+TEST_CASE("destroy() while a failing open is pending: the open's error is still emitted") {
+    temp_dir dir;
+    const std::string missing = dir / "nonexistent/x";
+    costream::loop l;
+    auto run = [&](auto s, const char* tag, boost::system::error_code with) {
+        auto out = std::make_shared<std::vector<std::string>>();
+        auto* raw_s = s.get();
+        s->on("error", [out, raw_s, tag](const boost::system::error_code& ec) {
+            out->push_back(std::string(tag) + " error " + code(ec) + " " +
+                           raw_s->errored_info().syscall);
+        });
+        s->on("close", [out, tag] { out->push_back(std::string(tag) + " close"); });
+        s->destroy(with);
+        l.run();
+        return join(*out);
+    };
+    CHECK(run(fs::create_read_stream(missing), "rs2", {}) == "rs2 error ENOENT open rs2 close");
+    CHECK(run(fs::create_read_stream(missing), "rs", make_error_code(costream::errc::abort_err)) ==
+          "rs error ABORT_ERR  rs close"); // no syscall, as Node's AggregateError
+    std::vector<std::string> ev;
+    auto ws = fs::create_write_stream(missing);
+    ws->write(
+        "a", [&](const boost::system::error_code& ec) { ev.push_back("ws write cb " + code(ec)); });
+    ws->on("error",
+           [&](const boost::system::error_code& ec) { ev.push_back("ws error " + code(ec)); });
+    ws->on("close", [&] { ev.push_back("ws close"); });
+    ws->destroy();
+    l.run();
+    CHECK(join(ev) == "ws write cb ERR_STREAM_DESTROYED ws error ENOENT ws close");
+}
