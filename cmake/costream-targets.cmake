@@ -2,15 +2,12 @@
 # consumers of costream::costream.
 
 find_program(COSTREAM_CCACHE ccache)
-find_program(COSTREAM_ENV env)
-if(COSTREAM_CCACHE AND COSTREAM_ENV AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
-    # The test executables use precompiled headers (tests/CMakeLists.txt): ccache caches
-    # compilations that use one only with this sloppiness (ccache 4.7 has no command-line
-    # form of it, hence env).
-    set(CMAKE_CXX_COMPILER_LAUNCHER ${COSTREAM_ENV} CCACHE_SLOPPINESS=pch_defines,time_macros
+if(COSTREAM_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+    # Through a script: ccache for every compilation but a precompiled header's own (the
+    # script says why), with the sloppiness that lets ccache cache the test executables'
+    # compilations, which use precompiled headers (tests/CMakeLists.txt).
+    set(CMAKE_CXX_COMPILER_LAUNCHER sh ${CMAKE_CURRENT_LIST_DIR}/ccache-launcher.sh
                                     ${COSTREAM_CCACHE})
-elseif(COSTREAM_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
-    set(CMAKE_CXX_COMPILER_LAUNCHER ${COSTREAM_CCACHE})
 endif()
 
 add_library(costream_dev INTERFACE)
