@@ -80,7 +80,7 @@ std::string read_file(const std::string& path) {
 
 costream::promise<> run(costream::loop& loop, std::filesystem::path dir, std::string text) {
     const std::string src = (dir / "in.txt").string(), dst = (dir / "out.txt").string();
-    auto upper = [](cs::readable::async_iterator in,
+    auto upper = [](cs::stage_reader<costream::buffer> in,
                     cs::stage_writer<costream::buffer> out) -> costream::promise<> {
         while (auto chunk = co_await in.next()) {
             std::string s = chunk->to_string(costream::encoding::latin1);
@@ -100,7 +100,7 @@ costream::promise<> run(costream::loop& loop, std::filesystem::path dir, std::st
 
     auto rs = open_reader(loop, src);
     auto ws = open_writer(loop, (dir / "partial.txt").string());
-    auto failing = [](cs::readable::async_iterator in,
+    auto failing = [](cs::stage_reader<costream::buffer> in,
                       cs::stage_writer<costream::buffer> out) -> costream::promise<> {
         while (auto chunk = co_await in.next()) {
             co_await out.write(std::move(*chunk));

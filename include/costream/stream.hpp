@@ -17,6 +17,7 @@
 #include <costream/stream/pipe.hpp>
 #include <costream/stream/pipeline.hpp>
 #include <costream/stream/readable.hpp>
+#include <costream/stream/stage.hpp>
 #include <costream/stream/stream_base.hpp>
 #include <costream/stream/transform.hpp>
 #include <costream/stream/writable.hpp>

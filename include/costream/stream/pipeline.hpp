@@ -13,8 +13,10 @@
 #include <costream/stream/detail/small_function.hpp>
 #include <costream/stream/detail/state.hpp>
 #include <costream/stream/finished.hpp>
+#include <costream/stream/pass_through.hpp>
 #include <costream/stream/pipe.hpp>
 #include <costream/stream/readable.hpp>
+#include <costream/stream/stage.hpp>
 #include <costream/stream/stream_base.hpp>
 #include <costream/stream/writable.hpp>
 
@@ -48,9 +50,6 @@ struct pipeline_options {
     /// the last stream stays open and is not destroyed on success.
     bool end = true;
 };
-
-template <class T>
-class stage_writer;
 
 namespace detail {
 
@@ -94,18 +93,19 @@ ptr<stream_of_t<A>> to_ptr(A&& a) {
         return ptr<stream_of_t<A>>(&a);
 }
 
-/// A readable's async iterator (what a function stage receives).
 template <class T>
-concept async_iterator_type = requires(T& t) {
-    t.stream();
-    t.next();
-    typename std::remove_reference_t<decltype(t.stream())>::chunk_type;
-};
+struct is_stage_reader : std::false_type {};
+template <class T>
+struct is_stage_reader<stage_reader<T>> : std::true_type {};
 
 template <class T>
-struct is_stage_writer : std::false_type {};
+struct is_stage_writer : std::false_type {
+    using chunk_type = void;
+};
 template <class T>
-struct is_stage_writer<stage_writer<T>> : std::true_type {};
+struct is_stage_writer<stage_writer<T>> : std::true_type {
+    using chunk_type = T;
+};
 
 template <class F, class = void>
 struct fn_stage_traits {
@@ -119,25 +119,25 @@ struct fn_stage_traits<F, std::enable_if_t<costream::detail::ev::callable_params
     };
     template <class I>
     struct info<costream::detail::ev::param_list<I>> {
-        static constexpr bool is_stage = async_iterator_type<std::decay_t<I>>;
+        static constexpr bool is_stage = is_stage_reader<std::decay_t<I>>::value;
         static constexpr bool is_sink = true;
-        using iterator = std::decay_t<I>;
+        using reader = std::decay_t<I>;
         using out_chunk = void;
     };
     template <class I, class W>
     struct info<costream::detail::ev::param_list<I, W>> {
         static constexpr bool is_stage =
-            async_iterator_type<std::decay_t<I>> && is_stage_writer<std::decay_t<W>>::value;
+            is_stage_reader<std::decay_t<I>>::value && is_stage_writer<std::decay_t<W>>::value;
         static constexpr bool is_sink = false;
-        using iterator = std::decay_t<I>;
-        using out_chunk = typename std::decay_t<W>::chunk_type;
+        using reader = std::decay_t<I>;
+        using out_chunk = typename is_stage_writer<std::decay_t<W>>::chunk_type;
     };
     using i = info<typename costream::detail::ev::callable_params<F>::list>;
     static constexpr bool is_stage = i::is_stage;
 };
 
-/// A function stage: `promise<R>(basic_readable<C>::async_iterator)` (a sink) or
-/// `promise<void>(basic_readable<C>::async_iterator, stage_writer<U>)` (a transform).
+/// A function stage: `promise<R>(stage_reader<C>)` (a sink) or
+/// `promise<void>(stage_reader<C>, stage_writer<U>)` (a transform).
 template <class F>
 concept fn_stage = fn_stage_traits<std::remove_cvref_t<F>>::is_stage;
 
@@ -152,88 +152,6 @@ struct promise_value_of<costream::promise<T>> {
 };
 
 } // namespace detail
-
-/// What a transform function stage writes to: `co_await out.write(chunk)` hands a chunk to
-/// the next stage and completes once the next stage wants more (Node: `yield chunk` in an
-/// async generator stage). Fails (throws system_error) when the pipeline was torn down, so
-/// the stage's coroutine unwinds.
-template <class T>
-class stage_writer {
-public:
-    using chunk_type = T;
-    class awaiter;
-    /// Pushes `chunk` to the next stage; suspends while the next stage has enough buffered.
-    awaiter write(T chunk);
-
-    struct producer;
-
-    /// Made by pipeline() for a transform function stage.
-    explicit stage_writer(producer* p) : p_(p) {}
-
-private:
-    ptr<producer> p_;
-};
-
-/// The readable side of a transform function stage: pushes what the function writes.
-template <class T>
-struct stage_writer<T>::producer final : basic_readable<T> {
-    explicit producer(readable_options o) : basic_readable<T>(o) {}
-    std::coroutine_handle<> waiting;
-    bool wants = false;
-    boost::system::error_code failed;
-
-    void resume_writer() {
-        if (auto h = std::exchange(waiting, nullptr)) this->get_loop().queue_microtask_resume(h);
-    }
-
-protected:
-    // node: Readable.from's _read: the generator runs again
-    void do_read(std::size_t) override {
-        wants = true;
-        resume_writer();
-    }
-    void do_destroy(const boost::system::error_code& ec,
-                    typename stream_base::destroy_callback cb) override {
-        failed = ec ? ec : make_error_code(errc::stream_destroyed);
-        resume_writer();
-        cb(ec);
-    }
-};
-
-template <class T>
-class stage_writer<T>::awaiter {
-public:
-    awaiter(producer* p, T c) : p_(p), chunk_(std::move(c)) {}
-    bool await_ready() {
-        if (p_->destroyed()) return false;
-        // node: Readable.from keeps pushing while push() returns true. A do_read() during
-        // push() sets `wants` too, and must not be lost.
-        p_->wants = false;
-        if (p_->push(std::move(chunk_))) p_->wants = true;
-        return false; // never resume inside the call: a microtask hop at most
-    }
-    void await_suspend(std::coroutine_handle<> h) {
-        if (p_->wants || p_->destroyed())
-            p_->get_loop().queue_microtask_resume(h);
-        else
-            p_->waiting = h;
-    }
-    void await_resume() {
-        if (p_->destroyed()) {
-            auto ec = p_->failed ? p_->failed : make_error_code(errc::stream_destroyed);
-            throw boost::system::system_error(ec);
-        }
-    }
-
-private:
-    ptr<producer> p_;
-    T chunk_;
-};
-
-template <class T>
-typename stage_writer<T>::awaiter stage_writer<T>::write(T chunk) {
-    return awaiter(p_.get(), std::move(chunk));
-}
 
 namespace detail {
 
@@ -281,11 +199,14 @@ struct pipeline_state : std::enable_shared_from_this<pipeline_state<Value>> {
                 for (auto& f : last_stream_cleanup)
                     f();
             last_stream_cleanup.clear();
-            loop->next_tick([self = keep] {
+            // node: process.nextTick(callback, error, value): the error as it is now; one
+            // that a destroyed stage reports afterwards (its 'error' tick runs first) is
+            // not the pipeline's.
+            loop->next_tick([self = keep, err = error] {
                 auto cb = std::move(self->callback);
                 self->callback.reset();
                 self->streams.clear();
-                if (cb) cb(self->error);
+                if (cb) cb(err);
             });
         }
     }
@@ -371,21 +292,99 @@ void pipe_stage(State& st, Src& src, Dst& dst, bool end, bool last) {
         st.last_stream_cleanup.push_back([es] { es->cleanup(); });
 }
 
-/// Runs a transform function stage: feeds its writer's readable, ends or destroys it.
-template <class F, class It, class T>
-costream::promise<void> run_transform(F f, It in, stage_writer<T> out,
-                                      ptr<typename stage_writer<T>::producer> p) {
+/// Runs a transform function stage once its consumer first pulls (fn_channel_of::start):
+/// the end or the exception goes to the consumer; stage_closed (the consumer is gone, Node's
+/// return()) is a normal end.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+// g++ 12 says the coroutine frame "has a field whose type depends on a type with no linkage"
+// when F is a lambda of the user's .cpp file and the instantiation comes through a virtual
+// member (fn_channel_of::start): the frame type is as local to that file as the lambda.
+#pragma GCC diagnostic ignored "-Wsubobject-linkage"
+#endif
+template <class F, class In, class T>
+costream::promise<void> run_transform(F f, stage_reader<In> in, std::shared_ptr<fn_channel<T>> ch) {
     std::exception_ptr err;
     try {
-        co_await f(std::move(in), std::move(out));
+        co_await f(std::move(in), stage_writer<T>(ch));
+    } catch (const stage_closed&) {
     } catch (...) {
         err = std::current_exception();
     }
-    if (err) {
-        if (!p->destroyed()) p->destroy(err); // keeps the exception: errored_exception()
-    } else if (!p->destroyed()) {
-        p->push(nullptr);
+    ch->finish(std::move(err));
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+struct transform_runner {
+    template <class F, class In, class T>
+    static void run(F f, stage_reader<In> in, std::shared_ptr<fn_channel<T>> ch) {
+        run_transform(std::move(f), std::move(in), std::move(ch));
     }
+};
+
+/// node: pipeline.js pumpToNode(iterable, writable, finish, { end }): writes what a
+/// function stage yields into the next stream, waiting for 'drain' when write() says so.
+template <class W>
+struct pump_wait {
+    std::coroutine_handle<> waiter;
+    boost::system::error_code error;
+    costream::loop* loop = nullptr;
+
+    // node: resume(err)
+    void resume(const boost::system::error_code& err) {
+        if (err) error = err;
+        if (auto h = std::exchange(waiter, nullptr)) loop->queue_microtask_resume(h);
+    }
+    // node: await wait(): rejects with the error once there is one
+    struct awaiter {
+        pump_wait* w;
+        bool await_ready() const noexcept { return false; }
+        void await_suspend(std::coroutine_handle<> h) {
+            if (w->error)
+                w->loop->queue_microtask_resume(h);
+            else
+                w->waiter = h;
+        }
+        void await_resume() const {
+            if (w->error) throw boost::system::system_error(w->error);
+        }
+    };
+    awaiter wait() { return awaiter{this}; }
+};
+
+template <class T, class W, class State>
+costream::promise<void> pump_to_stream(stage_reader<T> in, ptr<W> w, std::shared_ptr<State> st,
+                                       bool end) {
+    auto pw = std::make_shared<pump_wait<W>>();
+    pw->loop = &w->get_loop();
+    auto drain_id = static_cast<event_emitter&>(*w).on("drain", [pw] { pw->resume({}); });
+    auto es = eos(*w, finished_options{.readable = false},
+                  [pw](const boost::system::error_code& err) { pw->resume(err); });
+    boost::system::error_code failed;
+    bool ok = false;
+    try {
+        if (w->writable_need_drain()) co_await pw->wait();
+        for (;;) {
+            std::optional<T> chunk = co_await in.next();
+            if (!chunk) break;
+            if (!w->write(std::move(*chunk))) co_await pw->wait();
+        }
+        if (end) {
+            w->end();
+            co_await pw->wait();
+        }
+        ok = true;
+    } catch (...) {
+        failed = error_code_of(std::current_exception());
+    }
+    if (ok)
+        st->finish();
+    else
+        st->finish(failed);
+    es->cleanup();
+    static_cast<event_emitter&>(*w).off("drain", drain_id);
 }
 
 /// Runs a sink function stage and reports to the pipeline (node: the `then` branch).
@@ -408,18 +407,56 @@ costream::promise<void> run_sink(F f, It in, std::shared_ptr<State> st) {
     st->loop->next_tick([st, ec] { st->finish(ec); });
 }
 
+/// Whether F is a transform function stage (Node: an async generator function).
+template <class F>
+constexpr bool is_transform_fn() {
+    if constexpr (fn_stage<F>)
+        return !fn_stage_traits<std::remove_cvref_t<F>>::i::is_sink;
+    else
+        return false;
+}
+
 template <class Last>
 struct sink_value {
     using type = void;
 };
 template <class F>
 requires(fn_stage<F>&& fn_stage_traits<std::remove_cvref_t<F>>::i::is_sink) struct sink_value<F> {
-    using iter = typename fn_stage_traits<std::remove_cvref_t<F>>::i::iterator;
+    using iter = typename fn_stage_traits<std::remove_cvref_t<F>>::i::reader;
     using type = typename promise_value_of<std::invoke_result_t<F&, iter>>::type;
 };
 
-/// Walks the stages left to right (node: pipelineImpl's loop), `prev` being the readable
-/// output of the stages so far (Node's `ret`).
+/// A transform function stage's output as builder's `prev` (Node's `ret`, an async
+/// generator object).
+template <class P>
+struct is_fn_output : std::false_type {};
+template <class T>
+struct is_fn_output<std::shared_ptr<fn_channel<T>>> : std::true_type {};
+
+template <class P>
+struct chunk_of {
+    using type = readable_chunk_t<typename P::element_type>;
+};
+template <class T>
+struct chunk_of<std::shared_ptr<fn_channel<T>>> {
+    using type = T;
+};
+/// The chunk type that `prev` (a stream ptr or a function stage's output) yields.
+template <class P>
+using chunk_of_t = typename chunk_of<P>::type;
+
+/// The stage_reader a function stage gets for `prev` (node: makeAsyncIterable(ret)).
+template <class P>
+stage_reader<chunk_of_t<std::remove_cvref_t<P>>> reader_of(P&& prev) {
+    using C = chunk_of_t<std::remove_cvref_t<P>>;
+    if constexpr (is_fn_output<std::remove_cvref_t<P>>::value)
+        return stage_reader<C>(std::forward<P>(prev));
+    else
+        return stage_reader<C>(ptr<basic_readable<C>>(prev.get()));
+}
+
+/// Walks the stages left to right (node: pipelineImpl's loop), `prev` being the output of
+/// the stages so far (Node's `ret`): a stream, or a transform function stage's channel.
 template <class State>
 struct builder {
     std::shared_ptr<State> st;
@@ -448,34 +485,38 @@ struct builder {
         if constexpr (stream_arg<A>) {
             auto s = to_ptr(std::forward<A>(a));
             register_stream(*s, i);
-            st->finish_count += 2;
-            pipe_stage(*st, *prev, *s, end, last);
+            if constexpr (is_fn_output<std::remove_cvref_t<Prev>>::value) {
+                // node: pumpToNode(ret, stream, finish, { end }): starts pulling at once
+                st->finish_count += 1;
+                using T = chunk_of_t<std::remove_cvref_t<Prev>>;
+                pump_to_stream(stage_reader<T>(std::forward<Prev>(prev)), s, st, end);
+            } else {
+                st->finish_count += 2;
+                pipe_stage(*st, *prev, *s, end, last);
+            }
             step(i + 1, s, std::forward<Rest>(rest)...);
         } else {
             using traits = typename fn_stage_traits<std::remove_cvref_t<A>>::i;
-            using It = typename traits::iterator;
-            using C = typename std::remove_reference_t<
-                decltype(std::declval<It&>().stream())>::chunk_type;
-            static_assert(
-                std::is_base_of_v<basic_readable<C>, std::remove_cvref_t<decltype(*prev)>>,
-                "costream::stream::pipeline: a function stage's iterator type must be "
-                "the previous stage's async_iterator");
-            basic_readable<C>& r = *prev;
+            using C = typename traits::reader::chunk_type;
+            static_assert(std::is_same_v<C, chunk_of_t<std::remove_cvref_t<Prev>>>,
+                          "costream::stream::pipeline: a function stage's stage_reader must "
+                          "read the previous stage's chunk type");
+            stage_reader<C> in = reader_of(prev);
             if constexpr (traits::is_sink) {
                 static_assert(sizeof...(Rest) == 0,
                               "costream::stream::pipeline: a sink function must be the last stage");
                 st->finish_count += 1;
-                run_sink(std::forward<A>(a), r.iterate(), st);
+                run_sink(std::forward<A>(a), std::move(in), st);
             } else {
+                // node: ret = stream(ret, { signal }): the generator object; its body runs
+                // when the next stage first pulls.
                 using T = typename traits::out_chunk;
-                using P = typename stage_writer<T>::producer;
-                readable_options o;
-                o.object_mode = true;
-                o.high_water_mark = 1; // node: Readable.from (objectMode, highWaterMark 1)
-                auto p = make<P>(o);
-                register_stream(*p, i);
-                run_transform(std::forward<A>(a), r.iterate(), stage_writer<T>(p.get()), p);
-                step(i + 1, p, std::forward<Rest>(rest)...);
+                using F = std::remove_cvref_t<A>;
+                auto ch = std::make_shared<fn_channel_of<T, F, C, transform_runner>>(
+                    *st->loop, std::forward<A>(a), std::move(in));
+                static_assert(sizeof...(Rest) > 0); // pipeline_with appends a PassThrough
+                step(i + 1, std::shared_ptr<fn_channel<T>>(std::move(ch)),
+                     std::forward<Rest>(rest)...);
             }
         }
     }
@@ -586,10 +627,19 @@ auto pipeline_with(Tuple&& stages, pipeline_options opts, CompletionToken&& toke
     static_assert(n >= 2,
                   "costream::stream::pipeline: at least two stages (Node: ERR_MISSING_ARGS)");
     using last_t = std::tuple_element_t<n - 1, std::remove_reference_t<Tuple>>;
-    using value_t = typename detail::sink_value<last_t>::type;
-    auto& last = std::get<n - 1>(stages);
-    return detail::launch<value_t, last_t>(std::forward<Tuple>(stages), std::move(opts),
-                                           std::forward<CompletionToken>(token), last);
+    if constexpr (detail::is_transform_fn<last_t>()) {
+        // node: a last stage that is a generator function is pumped into a PassThrough in
+        // object mode, which pipeline() returns: so it is one more stream stage here.
+        using T = typename detail::fn_stage_traits<std::remove_cvref_t<last_t>>::i::out_chunk;
+        auto pt = make<basic_pass_through<T>>(duplex_options{.object_mode = true});
+        return pipeline_with(std::tuple_cat(std::forward<Tuple>(stages), std::forward_as_tuple(pt)),
+                             std::move(opts), std::forward<CompletionToken>(token));
+    } else {
+        using value_t = typename detail::sink_value<last_t>::type;
+        auto& last = std::get<n - 1>(stages);
+        return detail::launch<value_t, last_t>(std::forward<Tuple>(stages), std::move(opts),
+                                               std::forward<CompletionToken>(token), last);
+    }
 }
 
 /// Node's stream.pipeline(source, ...transforms, destination, callback) and

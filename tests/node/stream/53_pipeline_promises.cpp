@@ -29,7 +29,7 @@ std::vector<costream::buffer> strs(std::initializer_list<const char*> l) {
         v.push_back(costream::buffer::from(s));
     return v;
 }
-using buf_iter = cs::readable::async_iterator;
+using buf_iter = cs::stage_reader<costream::buffer>;
 // new Transform({ objectMode: true, transform(c, e, cb) { cb(new Error(`bad chunk ${c}`)); } })
 struct rejecting_transform : cs::transform {
     rejecting_transform() : cs::transform(cs::duplex_options{.object_mode = true}) {}
@@ -39,7 +39,7 @@ protected:
         cb(user_error("bad chunk " + c.to_string()));
     }
 };
-using int_iter = cs::basic_readable<int>::async_iterator;
+using int_iter = cs::stage_reader<int>;
 } // namespace
 
 TEST_CASE("node oracle 53: stream/promises pipeline resolves or rejects") {

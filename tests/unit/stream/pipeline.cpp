@@ -59,7 +59,7 @@ TEST_CASE("pipeline of a readable and a writable completes after both closed") {
 TEST_CASE("co_await pipeline with a sink function returns the sink's value") {
     costream::loop l;
     auto src = source({"ab", "cde"});
-    using it_t = cs::readable::async_iterator;
+    using it_t = cs::stage_reader<costream::buffer>;
     auto body = [&]() -> costream::promise<std::size_t> {
         std::size_t n = co_await cs::pipeline(src, [](it_t in) -> costream::promise<std::size_t> {
             std::size_t total = 0;

@@ -224,6 +224,39 @@ TEST_CASE("pipeline through a pass_through and a transform between memory_duplex
     });
 }
 
+TEST_CASE("pipeline through two function stages between memory_duplex ends: each failing "
+          "step tears everything down and unwinds every stage") {
+    fail_each_step_of_each_variant([&](const variant& v, std::size_t n) {
+        costream::loop l;
+        memory_stages m(v, n);
+        int running = 0, finished = 0; // function stages started and unwound
+        auto stage = [&running, &finished](
+                         cs::stage_reader<costream::buffer> in,
+                         cs::stage_writer<costream::buffer> out) -> costream::promise<void> {
+            struct count {
+                int& finished;
+                ~count() { ++finished; }
+            } c{finished};
+            ++running;
+            while (auto chunk = co_await in.next())
+                co_await out.write(costream::buffer::from(upper_of(chunk->to_string())));
+        };
+        const error_code err = run_pipeline(l, m.src, stage, stage, m.dst);
+        for (ct::memory_duplex* s : {m.src.get(), m.dst.get()}) {
+            check_torn_down_once(*s);
+            CHECK(s->use_count() == 1); // only the test's ptr: nothing kept it
+        }
+        CHECK(finished == running); // no stage left suspended
+        if (err) {
+            CHECK(err == boost::asio::error::connection_reset);
+            return false;
+        }
+        CHECK(running == 2);
+        CHECK(m.dst->written() == upper_of(payload));
+        return true;
+    });
+}
+
 TEST_CASE("pipe chain through a pass_through: each failing step leaves every stream closable "
           "once and no pipe behind") {
     fail_each_step_of_each_variant([&](const variant& v, std::size_t n) {

@@ -8,12 +8,30 @@
 
 #include <boost/asio/async_result.hpp>
 
+#include <coroutine>
 #include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
 
 namespace costream::stream {
+
+template <class T>
+class stage_reader;
+
+namespace detail {
+/// Where one awaited next() of a stage_reader puts its result before its coroutine is
+/// resumed: the chunk (empty at the end), a stream's error, or `failed`: the function stage
+/// it reads threw (the exception waits in that stage's channel; no exception_ptr is made
+/// and destroyed per chunk).
+template <class T>
+struct next_slot {
+    std::coroutine_handle<> h;
+    std::optional<T> value;
+    boost::system::error_code ec;
+    bool failed = false;
+};
+} // namespace detail
 
 // ---- async iteration (node: readable.js createAsyncIterator) ---------------------------
 
@@ -144,8 +162,8 @@ public:
     // One turn of createAsyncIterator's `while (true)` loop. `first` is true inside the
     // initiating call, where completion must be deferred to a microtask.
     template <class Handler>
-    static void step(std::shared_ptr<state> st, Handler&& handler, bool first,
-                     std::shared_ptr<bool> finished) {
+    static void step(const std::shared_ptr<state>& st, Handler&& handler, bool first,
+                     const std::shared_ptr<bool>& finished) {
         R* r = st->stream;
         ptr<R> keep(r);
         using status = typename state::status;
@@ -228,6 +246,23 @@ public:
 
 private:
     friend class basic_readable;
+    template <class>
+    friend class stage_reader;
+
+    // stage_reader's next(): the result goes into `s` and `s.h` is resumed as a microtask. No
+    // promise and no allocation when a chunk is ready (the handler fits small_function).
+    void next_into(detail::next_slot<Chunk>& s) {
+        basic_readable_iter_access<Chunk>::step(
+            st_,
+            [slot = &s, l = &stream_->get_loop()](const boost::system::error_code& ec,
+                                                  std::optional<Chunk> c) {
+                slot->value = std::move(c);
+                slot->ec = ec;
+                l->queue_microtask_resume(slot->h);
+            },
+            false, finished_box_);
+    }
+
     explicit async_iterator(basic_readable* r)
         : stream_(r), st_(basic_readable_iter_access<Chunk>::start(r)),
           finished_box_(std::make_shared<bool>(false)) {}
