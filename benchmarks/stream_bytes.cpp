@@ -8,8 +8,13 @@
 // hand-written C++20 coroutines on Asio with own ring buffers and a FIFO of coroutine handles
 // (ring_baseline.hpp, PERFORMANCE.md). Node: the same workload with PassThrough stages and
 // pipeline() (benchmarks/node/stream_bytes.js).
+//
+// One more row: 1 KiB chunks through 3 function stages (`co_await in.next()` then
+// `co_await out.write(chunk)`: Node's `async function* (s) { for await (const c of s) yield
+// c; }`) instead of pass_through streams; the baseline is the same 3-stage ring pipeline.
 #include <costream/buffer.hpp>
 #include <costream/loop.hpp>
+#include <costream/promise.hpp>
 #include <costream/stream/pass_through.hpp>
 #include <costream/stream/pipeline.hpp>
 #include <costream/stream/readable.hpp>
@@ -63,7 +68,14 @@ struct null_sink : cs::writable {
     }
 };
 
-double run_costream(std::size_t chunk, std::uint64_t total, int stages) {
+// A function stage passing every chunk on (Node: an async generator stage).
+const auto pass_fn = [](cs::stage_reader<costream::buffer> in,
+                        cs::stage_writer<costream::buffer> out) -> costream::promise<void> {
+    while (auto c = co_await in.next())
+        co_await out.write(std::move(*c));
+};
+
+double run_costream(std::size_t chunk, std::uint64_t total, int stages, bool functions = false) {
     costream::loop l;
     auto sink = cs::make<null_sink>();
     auto src = cs::make<byte_source>(chunk, total);
@@ -72,6 +84,8 @@ double run_costream(std::size_t chunk, std::uint64_t total, int stages) {
     };
     if (stages == 0) {
         cs::pipeline(src, sink, done);
+    } else if (functions) {
+        cs::pipeline(src, pass_fn, pass_fn, pass_fn, sink, done);
     } else {
         auto p1 = cs::make<cs::pass_through>(), p2 = cs::make<cs::pass_through>(),
              p3 = cs::make<cs::pass_through>();
@@ -148,6 +162,32 @@ long child_rss_kib(const char* self, const char* which, std::uint64_t total) {
     return ru.ru_maxrss;
 }
 
+// Best of `runs` for costream and the ring, Node once: reports the M chunks/s row of `total`
+// bytes as `chunk`-byte chunks through `stages` pass_through streams (or function stages)
+// and returns it.
+costream_bench::row chunk_rate_row(int runs, std::size_t chunk, std::uint64_t total, int stages,
+                                   bool functions, const std::string& workload) {
+    double c = 1e300, a = 1e300;
+    for (int i = 0; i < runs; ++i) {
+        c = std::min(c, run_costream(chunk, total, stages, functions));
+        a = std::min(a, run_asio(chunk, total, stages));
+    }
+    const double chunks = static_cast<double>(total / chunk);
+    auto node = costream_bench::run_node("stream_bytes.js",
+                                         std::to_string(chunk) + " " + std::to_string(total) + " " +
+                                             std::to_string(stages) + (functions ? " fn" : ""));
+    costream_bench::row r;
+    r.topic = "stream";
+    r.workload = "bytes: " + workload;
+    r.unit = "M chunks/s";
+    r.costream = chunks / c / 1e6;
+    r.baseline = chunks / a / 1e6;
+    r.baseline_name = "asio ring+FIFO";
+    if (node.count("seconds")) r.node = chunks / node["seconds"] / 1e6;
+    costream_bench::report(r);
+    return r;
+}
+
 const char* size_name(std::uint64_t total) {
     return total >= 4 * GiB ? "4 GiB" : "1 GiB";
 }
@@ -164,7 +204,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     // usage: bench_stream_bytes [runs]
-    //        bench_stream_bytes 1 --one <chunk bytes> <stages> [chunks] [costream|asio]
+    //        bench_stream_bytes 1 --one <chunk bytes> <stages> [chunks] [costream|asio|fn]
     //        (one run of one shape, 200000 chunks by default: for callgrind)
     const int runs = argc > 1 ? std::atoi(argv[1]) : 2;
     if (argc >= 5 && std::string(argv[2]) == "--one") {
@@ -172,8 +212,9 @@ int main(int argc, char** argv) {
         const int stages = std::atoi(argv[4]);
         const std::uint64_t n = argc > 5 ? std::strtoull(argv[5], nullptr, 10) : 200000;
         const bool asio = argc > 6 && std::string(argv[6]) == "asio";
+        const bool fn = argc > 6 && std::string(argv[6]) == "fn";
         const std::uint64_t total = chunk * n;
-        double c = asio ? run_asio(chunk, total, stages) : run_costream(chunk, total, stages);
+        double c = asio ? run_asio(chunk, total, stages) : run_costream(chunk, total, stages, fn);
         std::printf("%s %.3f M chunks/s\n", asio ? "asio" : "costream",
                     static_cast<double>(n) / c / 1e6);
         return 0;
@@ -187,35 +228,21 @@ int main(int argc, char** argv) {
                             {1024, 1 * GiB, "1 GiB as 1 KiB"}};
     for (const shape& sh : shapes) {
         for (int stages : {0, 3}) {
-            double c = 1e300, a = 1e300;
-            for (int i = 0; i < runs; ++i) {
-                c = std::min(c, run_costream(sh.chunk, sh.total, stages));
-                a = std::min(a, run_asio(sh.chunk, sh.total, stages));
-            }
-            const double chunks = static_cast<double>(sh.total / sh.chunk);
-            auto node = costream_bench::run_node(
-                "stream_bytes.js", std::to_string(sh.chunk) + " " + std::to_string(sh.total) + " " +
-                                       std::to_string(stages));
             const std::string wl = std::string(sh.name) + ", " + std::to_string(stages) + " stages";
-            costream_bench::row r;
-            r.topic = "stream";
-            r.workload = "bytes: " + wl;
-            r.unit = "M chunks/s";
-            r.costream = chunks / c / 1e6;
-            r.baseline = chunks / a / 1e6;
-            r.baseline_name = "asio ring+FIFO";
-            if (node.count("seconds")) r.node = chunks / node["seconds"] / 1e6;
-            costream_bench::report(r);
+            costream_bench::row r = chunk_rate_row(runs, sh.chunk, sh.total, stages, false, wl);
+            // the same runs in GB/s
             costream_bench::row g = r;
             g.workload = "bytes GB/s: " + wl;
             g.unit = "GB/s";
-            g.costream = static_cast<double>(sh.total) / c / 1e9;
-            g.baseline = static_cast<double>(sh.total) / a / 1e9;
-            if (node.count("seconds"))
-                g.node = static_cast<double>(sh.total) / node["seconds"] / 1e9;
+            const double gb_per_m_chunks = static_cast<double>(sh.chunk) / 1e3;
+            g.costream = r.costream * gb_per_m_chunks;
+            g.baseline = *r.baseline * gb_per_m_chunks;
+            if (r.node) g.node = *r.node * gb_per_m_chunks;
             costream_bench::report(g);
         }
     }
+    chunk_rate_row(runs, 1024, 1 * GiB, 3, true,
+                   "1 GiB as 1 KiB, 3 function stages (Node: async generators)");
     // Peak RSS: 64 KiB chunks through 3 stages, 1 GiB and 4 GiB, each in a fresh process.
     for (std::uint64_t total : {1 * GiB, 4 * GiB}) {
         long c = child_rss_kib("/proc/self/exe", "costream", total);
