@@ -926,6 +926,19 @@ TEST_CASE("encoding, mode, fd with start/end, fd at an offset with end, utf8 spl
         CHECK(ws->bytes_written() == 1);
     }
     {
+        // node: "abcde", {flags: 'r+', start: 1}: write('X', () => write('Y', () =>
+        // end('Z'))) -> "aXYZe" 3 (three pwrites, each at the position the last one left)
+        fs::write_file_sync(dir / "w", "abcde");
+        auto ws = fs::create_write_stream(dir / "w", {.flags = "r+", .start = 1});
+        auto* w = ws.get();
+        ws->write("X", [w](const boost::system::error_code&) {
+            w->write("Y", [w](const boost::system::error_code&) { w->end("Z"); });
+        });
+        l.run();
+        CHECK(fs::read_file_sync(dir / "w", costream::encoding::utf8) == "aXYZe");
+        CHECK(ws->bytes_written() == 3);
+    }
+    {
         std::vector<std::string> ev;
         auto ws = fs::create_write_stream(dir / "nx/f", {.flags = "r+"});
         auto* w = ws.get();
