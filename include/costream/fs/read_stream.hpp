@@ -4,6 +4,7 @@
 // with pread on the thread pool.
 #pragma once
 
+#include <costream/abort_signal.hpp>
 #include <costream/buffer.hpp>
 #include <costream/config.hpp>
 #include <costream/errc.hpp>
@@ -13,6 +14,7 @@
 #include <costream/fs/detail/validate.hpp>
 #include <costream/fs/error.hpp>
 #include <costream/fs/types.hpp>
+#include <costream/stream/add_abort_signal.hpp>
 #include <costream/stream/finished.hpp>
 #include <costream/stream/readable.hpp>
 #include <costream/stream/stream_base.hpp>
@@ -56,6 +58,11 @@ struct read_stream_options {
     std::optional<std::int64_t> end{};
     /// Node's highWaterMark: the size of each read (default 64 KiB).
     std::optional<double> high_water_mark{};
+    /// Node's signal: aborting it destroys the stream with ABORT_ERR ('error', then 'close'),
+    /// as stream.addAbortSignal. An already aborted signal destroys the stream in its
+    /// constructor, before any open (Node opens the file afterwards all the same and leaks the
+    /// descriptor; costream does not open it).
+    std::optional<costream::abort_signal> signal{};
 };
 
 /// Node's fs.ReadStream: a readable byte stream of a file. Made by create_read_stream().
@@ -108,10 +115,14 @@ public:
         if (opts.fd) {
             fd_ = *opts.fd;
             constructed_ = true;
+        } else if (opts.signal && opts.signal->aborted()) {
+            constructed_ = true; // destroyed below: nothing to open
         } else {
             // node: destroy.js construct -> process.nextTick(constructNT)
             next_tick([s = stream::ptr<read_stream>(this)] { s->start_open(); });
         }
+        // node: Readable: if (options.signal) addAbortSignal(options.signal, this)
+        if (opts.signal) stream::add_abort_signal(*opts.signal, *this);
     }
 
     read_stream(const read_stream&) = delete;

@@ -4,6 +4,7 @@
 // with pwrite/pwritev on the thread pool.
 #pragma once
 
+#include <costream/abort_signal.hpp>
 #include <costream/buffer.hpp>
 #include <costream/config.hpp>
 #include <costream/errc.hpp>
@@ -12,6 +13,7 @@
 #include <costream/fs/detail/validate.hpp>
 #include <costream/fs/error.hpp>
 #include <costream/fs/types.hpp>
+#include <costream/stream/add_abort_signal.hpp>
 #include <costream/stream/stream_base.hpp>
 #include <costream/stream/writable.hpp>
 #include <costream/thread_pool.hpp>
@@ -53,6 +55,11 @@ struct write_stream_options {
     bool flush = false;
     /// Node's highWaterMark (default 16 KiB).
     std::optional<double> high_water_mark{};
+    /// Node's signal: aborting it destroys the stream with ABORT_ERR ('error', then 'close'),
+    /// as stream.addAbortSignal. An already aborted signal destroys the stream in its
+    /// constructor, before any open (Node opens the file afterwards all the same and leaks the
+    /// descriptor; costream does not open it).
+    std::optional<costream::abort_signal> signal{};
     /// Node's encoding: the default encoding of strings written without one.
     costream::encoding default_encoding = costream::encoding::utf8;
 };
@@ -97,6 +104,8 @@ public:
         if (opts.fd) {
             fd_ = *opts.fd;
             constructed_ = true;
+        } else if (opts.signal && opts.signal->aborted()) {
+            constructed_ = true; // destroyed below: nothing to open
         } else {
             // node: Writable holds writes in its buffer while !state.constructed and clears
             // it (one _writev) once _construct is done. costream's writable has no construct
@@ -105,6 +114,8 @@ public:
             corked_for_open_ = true;
             next_tick([s = stream::ptr<write_stream>(this)] { s->start_open(); });
         }
+        // node: Writable: if (options.signal) addAbortSignal(options.signal, this)
+        if (opts.signal) stream::add_abort_signal(*opts.signal, *this);
     }
 
     write_stream(const write_stream&) = delete;

@@ -7,6 +7,7 @@
 // counts them through the `fs` option (costream has no `fs` option; see docs/fs.md).
 #include <costream/fs/read_stream.hpp>
 
+#include <costream/abort_signal.hpp>
 #include <costream/error.hpp>
 #include <costream/fs/fault_injection.hpp>
 #include <costream/fs/sync.hpp>
@@ -989,4 +990,51 @@ TEST_CASE("destroy() while a failing open is pending: the open's error is still 
     ws->destroy();
     l.run();
     CHECK(join(ev) == "ws write cb ERR_STREAM_DESTROYED ws error ENOENT ws close");
+}
+
+// node:
+//   const ac = new AbortController(); rs = fs.createReadStream(P /* 300000 bytes */,
+//   {signal: ac.signal}); rs.once('data', () => ac.abort())
+// -> rs open / rs ready / aborted / rs error AbortError ABORT_ERR / rs close 65536
+//   ac2.abort(); ws = fs.createWriteStream(P2, {signal: ac2.signal})
+// -> ws destroyed sync true / ws error AbortError ABORT_ERR / ws close false (P2 not there)
+//   (node then opens P2 anyway, emits 'open' and 'ready' after 'close' and keeps the
+//   descriptor: costream does not open it)
+TEST_CASE("the signal option destroys the stream with ABORT_ERR, an aborted one before any "
+          "open") {
+    temp_dir dir;
+    fs::write_file_sync(dir / "f", std::string(300000, 'x'));
+    costream::loop l;
+    const std::size_t before = fs_test::open_fd_count();
+    std::vector<std::string> ev;
+    costream::abort_controller ac;
+    auto rs = fs::create_read_stream(dir / "f", {.signal = ac.signal()});
+    auto* r = rs.get();
+    for (const char* e : {"open", "ready", "end"})
+        rs->on(e, [&ev, e] { ev.push_back(std::string("rs ") + e); });
+    rs->on("error",
+           [&](const boost::system::error_code& ec) { ev.push_back("rs error " + code(ec)); });
+    rs->on("close", [&] { ev.push_back("rs close " + std::to_string(r->bytes_read())); });
+    rs->once("data", [&](const costream::buffer&) {
+        ac.abort();
+        ev.push_back("aborted");
+    });
+    l.run();
+    CHECK(join(ev) == "rs open rs ready aborted rs error ABORT_ERR rs close 65536");
+    ev.clear();
+    costream::abort_controller ac2;
+    ac2.abort();
+    auto ws = fs::create_write_stream(dir / "w", {.signal = ac2.signal()});
+    ev.push_back(std::string("ws destroyed sync ") + (ws->destroyed() ? "true" : "false"));
+    for (const char* e : {"open", "ready", "finish"})
+        ws->on(e, [&ev, e] { ev.push_back(std::string("ws ") + e); });
+    ws->on("error",
+           [&](const boost::system::error_code& ec) { ev.push_back("ws error " + code(ec)); });
+    ws->on("close", [&] {
+        ev.push_back(std::string("ws close ") + (fs::exists_sync(dir / "w") ? "true" : "false"));
+    });
+    l.run();
+    CHECK(join(ev) == "ws destroyed sync true ws error ABORT_ERR ws close false");
+    CHECK_FALSE(fs::exists_sync(dir / "w"));
+    CHECK(fs_test::open_fd_count() == before);
 }
