@@ -292,41 +292,8 @@ void pipe_stage(State& st, Src& src, Dst& dst, bool end, bool last) {
         st.last_stream_cleanup.push_back([es] { es->cleanup(); });
 }
 
-/// Runs a transform function stage once its consumer first pulls (fn_channel_of::start):
-/// the end or the exception goes to the consumer; stage_closed (the consumer is gone, Node's
-/// return()) is a normal end.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-// g++ 12 says the coroutine frame "has a field whose type depends on a type with no linkage"
-// when F is a lambda of the user's .cpp file and the instantiation comes through a virtual
-// member (fn_channel_of::start): the frame type is as local to that file as the lambda.
-#pragma GCC diagnostic ignored "-Wsubobject-linkage"
-#endif
-template <class F, class In, class T>
-costream::promise<void> run_transform(F f, stage_reader<In> in, std::shared_ptr<fn_channel<T>> ch) {
-    std::exception_ptr err;
-    try {
-        co_await f(std::move(in), stage_writer<T>(ch));
-    } catch (const stage_closed&) {
-    } catch (...) {
-        err = std::current_exception();
-    }
-    ch->finish(std::move(err));
-}
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-
-struct transform_runner {
-    template <class F, class In, class T>
-    static void run(F f, stage_reader<In> in, std::shared_ptr<fn_channel<T>> ch) {
-        run_transform(std::move(f), std::move(in), std::move(ch));
-    }
-};
-
 /// node: pipeline.js pumpToNode(iterable, writable, finish, { end }): writes what a
 /// function stage yields into the next stream, waiting for 'drain' when write() says so.
-template <class W>
 struct pump_wait {
     std::coroutine_handle<> waiter;
     boost::system::error_code error;
@@ -357,13 +324,12 @@ struct pump_wait {
 template <class T, class W, class State>
 costream::promise<void> pump_to_stream(stage_reader<T> in, ptr<W> w, std::shared_ptr<State> st,
                                        bool end) {
-    auto pw = std::make_shared<pump_wait<W>>();
+    auto pw = std::make_shared<pump_wait>();
     pw->loop = &w->get_loop();
     auto drain_id = static_cast<event_emitter&>(*w).on("drain", [pw] { pw->resume({}); });
     auto es = eos(*w, finished_options{.readable = false},
                   [pw](const boost::system::error_code& err) { pw->resume(err); });
     boost::system::error_code failed;
-    bool ok = false;
     try {
         if (w->writable_need_drain()) co_await pw->wait();
         for (;;) {
@@ -375,14 +341,10 @@ costream::promise<void> pump_to_stream(stage_reader<T> in, ptr<W> w, std::shared
             w->end();
             co_await pw->wait();
         }
-        ok = true;
     } catch (...) {
         failed = error_code_of(std::current_exception());
     }
-    if (ok)
-        st->finish();
-    else
-        st->finish(failed);
+    st->finish(failed);
     es->cleanup();
     static_cast<event_emitter&>(*w).off("drain", drain_id);
 }
@@ -512,8 +474,8 @@ struct builder {
                 // when the next stage first pulls.
                 using T = typename traits::out_chunk;
                 using F = std::remove_cvref_t<A>;
-                auto ch = std::make_shared<fn_channel_of<T, F, C, transform_runner>>(
-                    *st->loop, std::forward<A>(a), std::move(in));
+                auto ch = std::make_shared<fn_channel_of<T, F, C>>(*st->loop, std::forward<A>(a),
+                                                                   std::move(in));
                 static_assert(sizeof...(Rest) > 0); // pipeline_with appends a PassThrough
                 step(i + 1, std::shared_ptr<fn_channel<T>>(std::move(ch)),
                      std::forward<Rest>(rest)...);

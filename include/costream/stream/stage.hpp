@@ -5,6 +5,7 @@
 
 #include <costream/config.hpp>
 #include <costream/loop.hpp>
+#include <costream/promise.hpp>
 #include <costream/stream/readable.hpp>
 #include <costream/stream/stream_base.hpp>
 
@@ -15,12 +16,15 @@
 #include <exception>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <utility>
 
 namespace costream::stream {
 
 template <class T>
 class stage_reader;
+template <class T>
+class stage_writer;
 
 namespace detail {
 
@@ -46,7 +50,6 @@ struct fn_channel : std::enable_shared_from_this<fn_channel<T>> {
     costream::loop* loop;
     waiter* waiting = nullptr;        // the consumer in next(), if any
     std::coroutine_handle<> producer; // the stage suspended in write(), if any
-    std::optional<T> pending;         // written while nobody waited (see write)
     std::exception_ptr error;         // the stage failed: for the next pull (once)
     bool started = false;
     bool done = false;
@@ -62,12 +65,6 @@ struct fn_channel : std::enable_shared_from_this<fn_channel<T>> {
     /// transfer into the stage suspended at its write, as Node resumes a generator inside
     /// next()) or noop.
     std::coroutine_handle<> pull(waiter& w) {
-        if (pending) {
-            w.value = std::move(pending);
-            pending.reset();
-            loop->queue_microtask_resume(w.h);
-            return std::noop_coroutine();
-        }
         if (done) {
             w.failed = error != nullptr;
             loop->queue_microtask_resume(w.h);
@@ -84,17 +81,17 @@ struct fn_channel : std::enable_shared_from_this<fn_channel<T>> {
     }
 
     /// Node: `yield value`. Returns false when the consumer is gone (the writer throws).
+    /// The body runs only while the consumer waits, so a write finds it waiting; one that
+    /// does not comes from a second coroutine writing at the same time, which a generator
+    /// cannot do: it throws instead of losing a value or a suspended writer.
     bool put(T&& value, std::coroutine_handle<> h) {
         if (closing) return false;
-        if (waiting) {
-            waiter* w = std::exchange(waiting, nullptr);
-            w->value.emplace(std::move(value));
-            loop->queue_microtask_resume(w->h);
-        } else {
-            // A write nobody asked for (the body wrote from a second coroutine of its own):
-            // kept for the next pull.
-            pending.emplace(std::move(value));
-        }
+        if (!waiting)
+            throw std::logic_error("costream::stream::stage_writer: one write at a time (a "
+                                   "write is still pending)");
+        waiter* w = std::exchange(waiting, nullptr);
+        w->value.emplace(std::move(value));
+        loop->queue_microtask_resume(w->h);
         producer = h;
         return true;
     }
@@ -127,9 +124,34 @@ struct fn_channel : std::enable_shared_from_this<fn_channel<T>> {
     }
 };
 
+/// Runs a transform function stage once its consumer first pulls (fn_channel_of::start):
+/// the end or the exception goes to the consumer; stage_closed (the consumer is gone, Node's
+/// return()) is a normal end.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+// g++ 12 says the coroutine frame "has a field whose type depends on a type with no linkage"
+// when F is a lambda of the user's .cpp file and the instantiation comes through a virtual
+// member (fn_channel_of::start): the frame type is as local to that file as the lambda.
+#pragma GCC diagnostic ignored "-Wsubobject-linkage"
+#endif
+template <class F, class In, class T>
+costream::promise<void> run_transform(F f, stage_reader<In> in, std::shared_ptr<fn_channel<T>> ch) {
+    std::exception_ptr err;
+    try {
+        co_await f(std::move(in), stage_writer<T>(ch));
+    } catch (const stage_closed&) {
+    } catch (...) {
+        err = std::current_exception();
+    }
+    ch->finish(std::move(err));
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
 /// A transform function stage's channel with the function and its input, kept until the
 /// first pull starts it.
-template <class T, class F, class In, class Run>
+template <class T, class F, class In>
 struct fn_channel_of final : fn_channel<T> {
     fn_channel_of(costream::loop& l, F f, stage_reader<In> in)
         : fn_channel<T>(l), fn(std::move(f)), input(std::move(in)) {}
@@ -142,7 +164,7 @@ struct fn_channel_of final : fn_channel<T> {
         stage_reader<In> in = std::move(*input);
         fn.reset();
         input.reset();
-        Run::run(std::move(f), std::move(in), this->shared_from_this());
+        run_transform(std::move(f), std::move(in), this->shared_from_this());
     }
     void drop() override {
         fn.reset();
