@@ -64,7 +64,8 @@ namespace costream {
     X(zlib_initialization_failed, "ERR_ZLIB_INITIALIZATION_FAILED")                                \
     X(buffer_too_large, "ERR_BUFFER_TOO_LARGE")                                                    \
     /* fs (appended after zlib: the values are stable) */                                          \
-    X(fs_file_too_large, "ERR_FS_FILE_TOO_LARGE")
+    X(fs_file_too_large, "ERR_FS_FILE_TOO_LARGE")                                                  \
+    X(system_error, "ERR_SYSTEM_ERROR")
 
 /// Node's error codes (`err.code` for Node's own `ERR_*` errors), one enumerator each.
 /// Zero is reserved for "no error", as for every error_code enumeration.
