@@ -345,12 +345,13 @@ private:
     struct io_result {
         std::size_t done = 0;
         long err = 0;
+        bool stalled = false; // more than 5 zero-byte results in a row
     };
 
     // node: streams.js writeAll/writevAll: EAGAIN counts as a write of 0 bytes, and more
-    // than 5 zero-byte results in a row fail the write (Node: ERR_SYSTEM_ERROR 'write
-    // failed', which costream's errc does not have yet: EAGAIN here). Returns whether to
-    // go on after a result `r` of the system call, updating `res` and `retries`.
+    // than 5 zero-byte results in a row fail the write with ERR_SYSTEM_ERROR ('write
+    // failed'). Returns whether to go on after a result `r` of the system call, updating
+    // `res` and `retries`.
     static bool account(long r, io_result& res, int& retries) noexcept {
         if (r == -EAGAIN) r = 0;
         if (r < 0) {
@@ -360,7 +361,7 @@ private:
         res.done += static_cast<std::size_t>(r);
         retries = r ? 0 : retries + 1;
         if (retries > 5) {
-            res.err = -EAGAIN;
+            res.stalled = true;
             return false;
         }
         return true;
@@ -409,6 +410,10 @@ private:
         if (r.err < 0) {
             ec = detail::errno_code(static_cast<int>(-r.err));
             if (!error_) error_ = error_info{ec, "write", {}, {}};
+        } else if (r.stalled) {
+            // node: new ERR_SYSTEM_ERROR('write failed'): no errno, no syscall
+            ec = make_error_code(errc::system_error);
+            if (!error_) error_ = error_info{ec, "", {}, {}};
         }
         if (destroyed()) {
             // node: cb(er); this.emit(kIoDone, er): the parked _destroy proceeds
