@@ -326,7 +326,7 @@ callback ok)");
 // (s) => 1,
 //          (err, v) => log(`callback ${err ? err.code : 'ok'} ${v} started=${started}`));
 TEST_CASE("a sink function that returns without reading never starts the function stage before "
-          "it; the pipeline destroys the source and still reports success") {
+          "it, and the pipeline destroys the source and still reports success") {
     costream::loop l;
     word_trace t;
     auto src = cs::make<counting_source>(t, 5);
