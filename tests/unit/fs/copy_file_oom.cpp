@@ -6,23 +6,17 @@
 #include <costream/fs/sync.hpp>
 
 #include "fs_helpers.hpp"
+#include "run_child.hpp"
 
 #include <doctest/doctest.h>
 
-#include <cstdio>
 #include <string>
 
 TEST_CASE("copy_file_sync whose fallback buffer cannot be allocated fails with ENOMEM, closes "
           "both descriptors and removes dest") {
     fs_test::temp_dir dir;
-    FILE* p = ::popen(
-        (std::string(COSTREAM_FS_COPY_OOM_CHILD) + " " + (dir / "dest") + " 2>&1").c_str(), "r");
-    REQUIRE(p != nullptr);
-    std::string out;
-    char buf[256];
-    while (std::fgets(buf, sizeof buf, p))
-        out += buf;
-    const int status = ::pclose(p);
-    CHECK(status == 0);
-    CHECK(out == "ENOMEM copyfile fds 0 dest gone\n");
+    const auto r =
+        costream_test::run_child(std::string(COSTREAM_FS_COPY_OOM_CHILD) + " " + (dir / "dest"));
+    CHECK(r.status == 0);
+    CHECK(r.output == "ENOMEM copyfile fds 0 dest gone\n");
 }

@@ -3,28 +3,23 @@
 // thread, where a bad_alloc would call std::terminate). Node has no such case to compare
 // with: Buffer.allocUnsafe throwing in processCallback is an uncaught exception there.
 // Each case runs tests/unit/zlib/oom_child.cc under an address-space limit.
+#include "run_child.hpp"
+
 #include <doctest/doctest.h>
 
 #include <sys/wait.h>
 
-#include <cstdio>
 #include <string>
 
 namespace {
 
 // Runs the child in `mode`; it must exit normally with `expected` on stdout.
 void check_child(const std::string& mode, const std::string& expected) {
-    FILE* p = ::popen((std::string(COSTREAM_ZLIB_OOM_CHILD) + " " + mode + " 2>&1").c_str(), "r");
-    REQUIRE(p != nullptr);
-    std::string out;
-    char buf[256];
-    while (std::fgets(buf, sizeof buf, p))
-        out += buf;
-    const int status = ::pclose(p);
-    INFO(out);
-    REQUIRE(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 0); // not 134: std::terminate
-    CHECK(out == expected);
+    const auto r = costream_test::run_child(std::string(COSTREAM_ZLIB_OOM_CHILD) + " " + mode);
+    INFO(r.output);
+    REQUIRE(WIFEXITED(r.status));      // also false for -1: the child did not start
+    CHECK(WEXITSTATUS(r.status) == 0); // not 134: std::terminate
+    CHECK(r.output == expected);
 }
 
 } // namespace
