@@ -80,12 +80,11 @@ struct fn_channel : std::enable_shared_from_this<fn_channel<T>> {
         return std::noop_coroutine(); // the body is waiting for something else
     }
 
-    /// Node: `yield value`. Returns false when the consumer is gone (the writer throws).
-    /// The body runs only while the consumer waits, so a write finds it waiting; one that
-    /// does not comes from a second coroutine writing at the same time, which a generator
-    /// cannot do: it throws instead of losing a value or a suspended writer.
-    bool put(T&& value, std::coroutine_handle<> h) {
-        if (closing) return false;
+    /// Node: `yield value`, from a write whose consumer is still there (the writer checked
+    /// `closing`). The body runs only while the consumer waits, so a write finds it waiting;
+    /// one that does not comes from a second coroutine writing at the same time, which a
+    /// generator cannot do: it throws instead of losing a value or a suspended writer.
+    void put(T&& value, std::coroutine_handle<> h) {
         if (!waiting)
             throw std::logic_error("costream::stream::stage_writer: one write at a time (a "
                                    "write is still pending)");
@@ -93,7 +92,6 @@ struct fn_channel : std::enable_shared_from_this<fn_channel<T>> {
         w->value.emplace(std::move(value));
         loop->queue_microtask_resume(w->h);
         producer = h;
-        return true;
     }
 
     /// The stage's function returned (`err` empty) or threw. A waiting consumer gets the end
@@ -268,11 +266,9 @@ template <class T>
 class stage_writer<T>::awaiter {
 public:
     awaiter(detail::fn_channel<T>* ch, T c) : ch_(ch), chunk_(std::move(c)) {}
+    // A consumer that is gone makes the write throw at once, without suspending.
     bool await_ready() const noexcept { return ch_->closing; }
-    void await_suspend(std::coroutine_handle<> h) {
-        // A consumer gone since await_ready: resume at once (microtask) and throw.
-        if (!ch_->put(std::move(chunk_), h)) ch_->loop->queue_microtask_resume(h);
-    }
+    void await_suspend(std::coroutine_handle<> h) { ch_->put(std::move(chunk_), h); }
     void await_resume() const {
         if (ch_->closing) throw detail::stage_closed{};
     }
